@@ -1,0 +1,118 @@
+# kit_add_lab(): the one place that says how a lab builds. Every lab's CMakeLists.txt calls it once.
+#
+# Each lab builds twice, from the same given files:
+#   student   the lab folder's own files       -> build/bin/<lab>/,            tests named <lab>.*
+#   solution  solutions/<lab>/ (same names)     -> build/bin/solutions/<lab>/,  tests named ref.<lab>.*
+# Black-box tests are registered twice more with the suffix ".UnderShortIO": the same test, with the
+# lab's programs run under the short-I/O fault injector (testkit/shortio).
+
+# Warnings are errors in everything the kit ships; a student's own files only warn.
+function(kit_strict_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow -Werror)
+endfunction()
+
+# CTest's own timeout is only a backstop: the testkit's watchdog (KIT_TEST_BUDGET_S, times
+# TIMEOUT_SCALE) stops a hanging test first, kills its child processes and says what hung.
+set(KIT_CTEST_BACKSTOP_S 600)
+
+# The library of lab <lab> that a <variant> build links (for USES: carry-forward of earlier labs).
+function(kit_lab_library out lab variant)
+  if(variant STREQUAL "solution" OR NOT KIT_STACK STREQUAL "mine")
+    set(${out} ref-${lab}-lib PARENT_SCOPE)
+  else()
+    set(${out} ${lab}-lib PARENT_SCOPE)
+  endif()
+endfunction()
+
+# kit_add_lab(<lab>
+#   STUDENT        <files>     the student's files; solutions/<lab>/ holds the complete ones, same names
+#   GIVEN          <files>     given sources (not mains) compiled with them
+#   PROGRAMS       <name>=<main.cpp> ...
+#   UNIT_TESTS     <files>     link the lab's library; run in-process
+#   BLACKBOX_TESTS <files>     run the lab's programs as child processes
+#   USES           <labs>      earlier labs whose library this lab links)
+function(kit_add_lab lab)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "STUDENT;GIVEN;PROGRAMS;UNIT_TESTS;BLACKBOX_TESTS;USES")
+  set(lab_dir ${CMAKE_CURRENT_SOURCE_DIR})
+
+  foreach(variant IN LISTS KIT_VARIANTS)
+    if(variant STREQUAL "student")
+      set(prefix "")
+      set(src_dir ${lab_dir})
+      set(out_sub ${lab})
+      set(test_prefix "${lab}.")
+    else()
+      set(prefix "ref-")
+      set(src_dir ${KIT_SOLUTIONS_DIR}/${lab})
+      set(out_sub solutions/${lab})
+      set(test_prefix "ref.${lab}.")
+    endif()
+    set(bin_dir ${CMAKE_BINARY_DIR}/bin/${out_sub})
+    set(all_targets "")
+
+    # The lab's library: the student's (or reference) files plus the given sources.
+    set(lib ${prefix}${lab}-lib)
+    list(TRANSFORM ARG_STUDENT PREPEND ${src_dir}/ OUTPUT_VARIABLE student_sources)
+    add_library(${lib} STATIC ${student_sources} ${ARG_GIVEN})
+    target_include_directories(${lib} PUBLIC ${lab_dir})
+    target_link_libraries(${lib} PUBLIC kit_common Threads::Threads)
+    target_compile_options(${lib} PRIVATE -Wall -Wextra -Wshadow)
+    if(variant STREQUAL "solution")
+      target_compile_options(${lib} PRIVATE -Werror)
+    elseif(ARG_GIVEN)
+      set_source_files_properties(${ARG_GIVEN} TARGET_DIRECTORY ${lib} PROPERTIES COMPILE_OPTIONS -Werror)
+    endif()
+    foreach(used IN LISTS ARG_USES)
+      kit_lab_library(used_lib ${used} ${variant})
+      target_link_libraries(${lib} PUBLIC ${used_lib})
+    endforeach()
+    list(APPEND all_targets ${lib})
+
+    # The lab's programs.
+    set(programs "")
+    foreach(spec IN LISTS ARG_PROGRAMS)
+      string(REPLACE "=" ";" parts ${spec})
+      list(GET parts 0 program)
+      list(GET parts 1 main_file)
+      set(target ${prefix}${lab}-${program})
+      add_executable(${target} ${main_file})
+      set_target_properties(${target} PROPERTIES OUTPUT_NAME ${program} RUNTIME_OUTPUT_DIRECTORY ${bin_dir})
+      target_link_libraries(${target} PRIVATE ${lib})
+      kit_strict_warnings(${target})
+      list(APPEND programs ${target})
+    endforeach()
+    list(APPEND all_targets ${programs})
+
+    # The autograder: one executable for unit tests, one for black-box tests.
+    foreach(kind unit blackbox)
+      if(kind STREQUAL "unit")
+        set(test_sources ${ARG_UNIT_TESTS})
+      else()
+        set(test_sources ${ARG_BLACKBOX_TESTS})
+      endif()
+      if(NOT test_sources)
+        continue()
+      endif()
+      set(target ${prefix}${lab}-${kind})
+      add_executable(${target} ${test_sources})
+      set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/${out_sub})
+      target_link_libraries(${target} PRIVATE ${lib} testkit testkit_main)
+      target_compile_definitions(${target} PRIVATE KIT_BIN_DIR="${bin_dir}" KIT_LAB="${lab}")
+      kit_strict_warnings(${target})
+      gtest_discover_tests(${target} TEST_PREFIX ${test_prefix} DISCOVERY_MODE PRE_TEST
+                           DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${KIT_CTEST_BACKSTOP_S})
+      if(kind STREQUAL "blackbox")
+        add_dependencies(${target} ${programs} shortio)
+        gtest_discover_tests(${target} TEST_PREFIX ${test_prefix} TEST_SUFFIX .UnderShortIO
+                             DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
+                             PROPERTIES TIMEOUT ${KIT_CTEST_BACKSTOP_S} ENVIRONMENT KIT_SHORTIO=1)
+      endif()
+      list(APPEND all_targets ${target})
+    endforeach()
+
+    # `cmake --build build --target lab01_blocking` (or ref-lab01_blocking) builds one lab's side.
+    add_custom_target(${prefix}${lab})
+    add_dependencies(${prefix}${lab} ${all_targets})
+    set_property(GLOBAL APPEND PROPERTY KIT_${variant}_TARGETS ${prefix}${lab})
+  endforeach()
+endfunction()

@@ -1,0 +1,22 @@
+// Black-box test of echo_client against echo_server (both built from your net.cpp).
+#include <string>
+
+#include "child_process.h"
+#include "graded.h"
+#include "lab.h"
+
+using testkit::ChildProcess;
+
+GRADED_TEST(EchoClient, PrintsTheEchoOfEachLineAndQuitsOnExit, 4,
+            "echo_client uses connect_tcp, send_all and recv_some: the echo of each line is "
+            "printed, 'exit' quits with status 0 (README §6)")
+{
+    ChildProcess server(testkit::lab_program("echo_server"), {"--port", "0"});
+    const std::uint16_t port = server.wait_for_listening();
+    testkit::SpawnOptions with_stdin;
+    with_stdin.stdin_pipe = true;
+    ChildProcess client(testkit::lab_program("echo_client"), {"--port", std::to_string(port)}, with_stdin);
+    client.write_stdin("hello\nsecond line\nEXIT\nnot sent\n");
+    EXPECT_TRUE(client.expect_exit().exited_with(0)) << client.report();
+    EXPECT_EQ(client.stdout_text(), "hello\nsecond line\n") << client.report();
+}

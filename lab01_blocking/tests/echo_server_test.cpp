@@ -1,0 +1,177 @@
+// Black-box tests of echo_server: the real program, started on port 0, driven over real sockets.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <csignal>
+#include <string>
+#include <thread>
+
+#include "child_process.h"
+#include "failure.h"
+#include "graded.h"
+#include "lab.h"
+#include "line_client.h"
+#include "sys_error.h"
+
+using testkit::ChildProcess;
+using testkit::Duration;
+using testkit::LineClient;
+
+namespace {
+
+// A running echo_server on a free port.
+struct EchoServer {
+    ChildProcess process{testkit::lab_program("echo_server"), {"--port", "0"}};
+    std::uint16_t port = process.wait_for_listening();
+};
+
+// Send @p data and read the same number of bytes back, at the same time: a blocking echo server
+// stops reading while its own sends block, so the client must read while it writes.
+std::string echo_through(LineClient& client, const std::string& data)
+{
+    std::string failure;
+    std::thread writer([&] {
+        try {
+            client.send_raw(data, Duration(10000));
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+    });
+    std::string back;
+    try {
+        back = client.read_exactly(data.size(), Duration(10000));
+    } catch (...) {
+        writer.join();
+        throw;
+    }
+    writer.join();
+    if (!failure.empty()) throw testkit::Failure(failure);
+    return back;
+}
+
+}  // namespace
+
+GRADED_TEST(EchoServer, PrintsListeningLineWithTheRealPort, 2,
+            "the server prints 'listening on ADDR:PORT' with the port bound_port reports (README §6)")
+{
+    EchoServer server;
+    EXPECT_NE(server.port, 0);
+    LineClient::connect(server.port);  // something really listens there
+}
+
+GRADED_TEST(EchoServer, EchoesOneByte, 4, "the echo loop: recv then send_all what came (README §5)")
+{
+    EchoServer server;
+    LineClient client = LineClient::connect(server.port);
+    client.send_raw("x");
+    EXPECT_EQ(client.read_exactly(1), "x") << server.process.report();
+}
+
+GRADED_TEST(EchoServer, EchoesOneMebibyteIntact, 6,
+            "large transfers arrive in pieces; every piece must be echoed in order (README §4-5)")
+{
+    EchoServer server;
+    LineClient client = LineClient::connect(server.port);
+    std::string data(1024 * 1024, '\0');
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + (i * 31 + i / 97) % 26);
+    const std::string back = echo_through(client, data);
+    EXPECT_TRUE(back == data) << "1 MiB came back, but different\n" << server.process.report();
+}
+
+GRADED_TEST(EchoServer, EchoesBinaryDataWithNulBytes, 4,
+            "TCP carries bytes, not C strings: NUL and 0xff bytes must survive (README §4)")
+{
+    EchoServer server;
+    LineClient client = LineClient::connect(server.port);
+    std::string data;
+    for (int round = 0; round < 4; ++round) {
+        for (int byte = 0; byte < 256; ++byte) data += static_cast<char>(byte);
+    }
+    const std::string back = echo_through(client, data);
+    EXPECT_EQ(testkit::printable(back, 2000), testkit::printable(data, 2000));
+}
+
+GRADED_TEST(EchoServer, ServesClientsOneAfterAnother, 6,
+            "when a client leaves (EOF), the server must accept the next one (README §5)")
+{
+    EchoServer server;
+    for (int i = 1; i <= 3; ++i) {
+        LineClient client = LineClient::connect(server.port);
+        client.send_line("client " + std::to_string(i));
+        EXPECT_EQ(client.expect_line(), "client " + std::to_string(i))
+            << "client " << i << " of 3, each connecting after the previous one closed\n"
+            << server.process.report();
+        client.close();
+    }
+}
+
+GRADED_TEST(EchoServer, SecondConcurrentClientWaitsUntilTheFirstLeaves, 6,
+            "an iterative server serves one client at a time: the limit lab02 removes (README §7)")
+{
+    EchoServer server;
+    LineClient first = LineClient::connect(server.port);
+    first.send_line("first");
+    ASSERT_EQ(first.expect_line(), "first") << server.process.report();
+
+    // The second connection completes in the kernel (listen backlog) but nobody reads from it yet.
+    LineClient second = LineClient::connect(server.port);
+    second.send_line("second");
+    second.expect_silence(Duration(300));
+
+    first.send_line("still first");
+    EXPECT_EQ(first.expect_line(), "still first");
+    first.close();
+    EXPECT_EQ(second.expect_line(), "second")
+        << "after the first client left, the waiting one should be served\n" << server.process.report();
+}
+
+GRADED_TEST(EchoServer, SurvivesAClientThatResetsTheConnection, 4,
+            "a client that vanishes (RST) ends its own session, never the server (README §5, mistake 6)")
+{
+    EchoServer server;
+    {
+        LineClient rude = LineClient::connect(server.port);
+        rude.send_raw(std::string(200 * 1000, 'r'));  // more than it will ever read back
+        rude.close_with_rst();
+    }
+    LineClient polite = LineClient::connect(server.port);
+    polite.send_line("are you alive?");
+    EXPECT_EQ(polite.expect_line(), "are you alive?") << server.process.report();
+    EXPECT_TRUE(server.process.running()) << server.process.report();
+}
+
+GRADED_TEST(EchoServer, ReportsPortInUseAndExits1, 4,
+            "a port in use is a clear error naming the port, exit status 1 (README §6, §3.1)")
+{
+    EchoServer first;
+    ChildProcess second(testkit::lab_program("echo_server"), {"--port", std::to_string(first.port)});
+    const testkit::ExitStatus status = second.expect_exit();
+    EXPECT_TRUE(status.exited_with(1)) << second.report();
+    const std::string err = second.stderr_text();
+    EXPECT_NE(err.find(std::to_string(first.port)), std::string::npos)
+        << "the message should name the port\n" << second.report();
+    EXPECT_NE(err.find("in use"), std::string::npos) << second.report();
+}
+
+// The command line and signal handling are given code (common/): these check the contract but
+// carry no points.
+
+TEST(EchoServerContract, BadFlagPrintsUsageAndExits2)
+{
+    ChildProcess server(testkit::lab_program("echo_server"), {"--prot", "0"});
+    const testkit::ExitStatus status = server.expect_exit();
+    EXPECT_TRUE(status.exited_with(2)) << server.report();
+    EXPECT_NE(server.stderr_text().find("usage:"), std::string::npos) << server.report();
+}
+
+TEST(EchoServerContract, ExitsWithStatus0OnSigterm)
+{
+    ChildProcess server(testkit::lab_program("echo_server"), {"--port", "0"});
+    try {
+        server.wait_for_listening();
+    } catch (const testkit::Failure&) {
+        GTEST_SKIP() << "the server does not start yet (listen_tcp not done)";
+    }
+    server.send_signal(SIGTERM);
+    EXPECT_TRUE(server.expect_exit().exited_with(0)) << server.report();
+}

@@ -1,0 +1,128 @@
+/// @file child_process.h
+/// @brief ChildProcess: run a lab program under test, read its output, and always clean it up.
+#pragma once
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <functional>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "deadline.h"
+#include "fd.h"
+
+namespace testkit {
+
+/// @brief How a process ended.
+struct ExitStatus {
+    bool exited = false;  ///< true: exit() with @c code; false: killed by @c signal
+    int code = 0;
+    int signal = 0;
+
+    /// @brief "exited with code 1" or "was killed by signal SIGSEGV (Segmentation fault)".
+    [[nodiscard]] std::string describe() const;
+    [[nodiscard]] bool exited_with(int expected) const { return exited && code == expected; }
+};
+
+/// @brief How to start a child process.
+struct SpawnOptions {
+    std::vector<std::string> env;  ///< extra "NAME=value" entries
+    /// Run the program under the short-I/O injector. Unset: as the KIT_SHORTIO environment
+    /// variable says (the ".UnderShortIO" CTest entries set it).
+    std::optional<bool> shortio;
+    /// Give the program its stdin as a pipe we write to (write_stdin); otherwise /dev/null.
+    bool stdin_pipe = false;
+};
+
+/// @brief A lab program running as a child process of the test, in its own process group.
+///
+/// The destructor kills the whole process group with SIGKILL and reaps it, whatever the test did:
+/// no test leaves a process behind. If the test process itself dies, the child gets SIGKILL too
+/// (PR_SET_PDEATHSIG), and the testkit's watchdog kills every live group before a hung test ends.
+/// stdout and stderr are read all the time by a background thread, so a chatty program never
+/// blocks on a full pipe; the test reads them line by line or whole.
+class ChildProcess {
+public:
+    /// @brief Start @p program with @p args. @throws Failure if it cannot be started.
+    ChildProcess(std::string program, std::vector<std::string> args, SpawnOptions options = {});
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    /// @brief Wait for the program's first stdout line, `listening on ADDR:PORT`, and return PORT.
+    /// @throws Failure naming what went wrong: another first line, an early exit (with its code or
+    ///         signal and its stderr), or no line within @p timeout.
+    std::uint16_t wait_for_listening(Duration timeout = kDefaultWait);
+
+    /// @brief The next complete stdout line (without '\n'), or nothing after @p timeout or at EOF.
+    std::optional<std::string> next_stdout_line(Duration timeout = kDefaultWait);
+    /// @brief Wait until stdout contains @p text (anywhere); true if it did within @p timeout.
+    bool wait_for_stdout(const std::string& text, Duration timeout = kDefaultWait);
+    /// @brief Wait until stderr contains @p text (anywhere); true if it did within @p timeout.
+    bool wait_for_stderr(const std::string& text, Duration timeout = kDefaultWait);
+    /// @brief Everything read from stdout / stderr so far.
+    [[nodiscard]] std::string stdout_text() const;
+    [[nodiscard]] std::string stderr_text() const;
+
+    /// @brief Write to the child's stdin (SpawnOptions::stdin_pipe). @throws Failure if it is gone.
+    void write_stdin(std::string_view bytes);
+    /// @brief Close our end of the child's stdin: the child reads EOF.
+    void close_stdin();
+
+    /// @brief Wait for the child to end; nothing if it still runs after @p timeout.
+    std::optional<ExitStatus> wait_for_exit(Duration timeout = kDefaultWait);
+    /// @brief wait_for_exit() that fails the test with report() if the child does not end in time.
+    ExitStatus expect_exit(Duration timeout = kDefaultWait);
+    /// @brief True while the child has not ended.
+    bool running();
+    /// @brief Send @p signal to the child (not its group).
+    void send_signal(int signal);
+
+    /// @brief The child's pid (its process group id too).
+    [[nodiscard]] pid_t pid() const { return pid_; }
+    /// @brief The program's path as started.
+    [[nodiscard]] const std::string& program() const { return program_; }
+
+    /// @brief Everything a failure message should say about the child: the command line, how it
+    /// ended (or that it still runs), a sanitizer report if it printed one, the tail of its stderr,
+    /// and under the short-I/O injector the seed and the command that replays the test.
+    [[nodiscard]] std::string report() const;
+
+private:
+    void read_output();
+    void reap_group();
+    bool wait_for(const std::function<bool()>& done, Duration timeout);
+
+    std::string program_;
+    std::string command_line_;
+    pid_t pid_ = -1;
+    kit::Fd pidfd_;
+    kit::Fd stdin_;
+    kit::Fd stdout_;
+    kit::Fd stderr_;
+    kit::Fd wake_;  // eventfd: tells the reader thread to stop
+    std::optional<ExitStatus> exit_status_;
+    std::string shortio_seed_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable output_changed_;
+    std::string out_;
+    std::string err_;
+    std::size_t out_consumed_ = 0;  // bytes of out_ already returned by next_stdout_line
+    bool out_closed_ = false;
+    std::thread reader_;
+};
+
+/// @brief Kill every process group a ChildProcess owns right now. Async-signal-safe: the testkit's
+/// watchdog and crash handler call it so that even a dying test process leaves nothing behind.
+void kill_all_children() noexcept;
+
+/// @brief The name of signal @p signal: "SIGSEGV".
+std::string signal_name(int signal);
+
+}  // namespace testkit

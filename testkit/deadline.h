@@ -1,0 +1,45 @@
+/// @file deadline.h
+/// @brief Time limits for tests, all scaled by the TIMEOUT_SCALE environment variable.
+#pragma once
+
+#include <chrono>
+
+namespace testkit {
+
+/// @brief The unit of every wait in the testkit.
+using Duration = std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+/// @brief The factor every deadline is multiplied by: $TIMEOUT_SCALE (default 1; e.g. 3 on a slow
+/// machine or under sanitizers). Values below 1 are taken as 1: a deadline is a bound on a wait
+/// for an event that will come, so making it longer never changes a correct result.
+double timeout_scale();
+
+/// @brief @p base times timeout_scale().
+Duration scaled(Duration base);
+
+/// @brief The default time to wait for something a correct program does at once (a reply line,
+/// an accept): 5 s before scaling. Long enough for a loaded CI machine, short enough to fail fast.
+/// Every testkit function takes unscaled durations and scales them itself.
+inline constexpr Duration kDefaultWait{5000};
+
+/// @brief A point in time to give up at. Built from an unscaled duration, scaled on construction.
+class Deadline {
+public:
+    /// @param budget how long from now (multiplied by timeout_scale()).
+    explicit Deadline(Duration budget);
+
+    /// @brief Time left (zero once expired).
+    [[nodiscard]] Duration remaining() const;
+    [[nodiscard]] bool expired() const { return remaining().count() == 0; }
+    /// @brief remaining() as a poll(2) timeout in milliseconds.
+    [[nodiscard]] int poll_timeout_ms() const;
+    /// @brief The scaled budget, for messages: "within 5000 ms".
+    [[nodiscard]] Duration budget() const { return budget_; }
+
+private:
+    Duration budget_;
+    Clock::time_point end_;
+};
+
+}  // namespace testkit

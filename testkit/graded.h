@@ -1,0 +1,42 @@
+/// @file graded.h
+/// @brief GRADED_TEST: a GoogleTest test that carries points and names the lesson it checks.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace testkit {
+
+/// @brief One graded test as the grade report sees it.
+struct GradedTest {
+    std::string name;     ///< "Suite.Name", as GoogleTest names it
+    int points = 0;       ///< what passing it is worth
+    std::string lesson;  ///< one line: what it checks, and where to read about it
+};
+
+/// @brief Record a graded test (GRADED_TEST does this before main runs). Returns true.
+bool register_graded(const char* name, int points, const char* lesson);
+
+/// @brief Every graded test of this binary, in registration order.
+const std::vector<GradedTest>& graded_tests();
+
+}  // namespace testkit
+
+/// @brief Define a graded test: like TEST(suite, name), plus its points and a one-line lesson.
+///
+/// The lesson line is what a student reads when the test fails, so it says what is checked and
+/// where the chapter explains it:
+/// @code
+/// GRADED_TEST(SendAll, DeliversEveryByteDespitePartialSends, 10,
+///             "send() may take only part of the data; send_all must loop (README §4 Partial sends)")
+/// {
+///     ...
+/// }
+/// @endcode
+/// Tests defined with plain TEST() are helper tests: they run and are reported, but carry no points.
+#define GRADED_TEST(suite, name, points, lesson)                                              \
+    [[maybe_unused]] static const bool kit_graded_##suite##_##name =                           \
+        ::testkit::register_graded(#suite "." #name, points, lesson);                         \
+    TEST(suite, name)

@@ -1,0 +1,38 @@
+/// @file interrupt.h
+/// @brief Make a thread's blocking system call return EINTR, deterministically.
+#pragma once
+
+#include <pthread.h>
+#include <sys/types.h>
+
+#include <functional>
+
+#include "deadline.h"
+
+namespace testkit {
+
+/// @brief The kernel thread id of the calling thread (for wait_until_blocked).
+pid_t this_thread_id();
+
+/// @brief Wait until thread @p tid of this process sleeps inside a system call (a blocking
+/// recv, send, accept, ...), read from /proc/self/task/TID/{stat,syscall}.
+/// @param gave_up checked on every round: true stops the wait early (e.g. the thread returned).
+/// @return false if it did not block within @p timeout, or gave_up() became true.
+bool wait_until_blocked(pid_t tid, Duration timeout = kDefaultWait,
+                        const std::function<bool()>& gave_up = {});
+
+/// @brief Interrupt thread @p thread with SIGUSR1 and wait until the signal handler ran.
+///
+/// The handler is installed without SA_RESTART, so a blocking call in progress returns -1 with
+/// errno EINTR (or, if it had moved some bytes, returns that short count): exactly what a real
+/// signal does to a real server. Code that treats EINTR as an error fails visibly.
+/// @throws Failure if the handler did not run within @p timeout.
+void interrupt_thread(pthread_t thread, Duration timeout = kDefaultWait);
+
+/// @brief Send SIGUSR1 to @p thread without waiting (for a storm of interruptions).
+void poke_thread(pthread_t thread);
+
+/// @brief How many SIGUSR1 the testkit's handler has seen in this process.
+long interrupts_seen();
+
+}  // namespace testkit

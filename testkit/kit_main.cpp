@@ -1,0 +1,144 @@
+// The main() of every autograder binary: GoogleTest, plus what makes a student's crash or hang fail
+// one test cleanly instead of the whole run.
+//
+//   --kit_manifest   print every graded test as "Suite.Name<TAB>points<TAB>lesson" and exit
+//                    (tools/grade.py joins this with CTest's results)
+//
+// Each test gets a watchdog: if it runs longer than KIT_TEST_BUDGET_S seconds (times TIMEOUT_SCALE)
+// it is stopped with a message that says so, and every child process is killed first. A crash of
+// the test process (a student's function dereferencing null, say) is named the same way.
+#include <gtest/gtest.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "child_process.h"
+#include "deadline.h"
+#include "graded.h"
+#include "run_context.h"
+
+namespace {
+
+// The crash handler may only write(): its message is prepared when each test starts.
+char g_crash_message[1024] = "testkit: the test process crashed\n";
+
+extern "C" void on_crash(int signal)
+{
+    char line[1200];
+    const std::string name = testkit::signal_name(signal);  // sigabbrev_np reads a static table
+    const int n = std::snprintf(line, sizeof line, "\nCRASH: the test process was killed by %s %s",
+                                name.c_str(), g_crash_message);
+    if (n > 0) [[maybe_unused]] auto w = ::write(STDERR_FILENO, line, static_cast<std::size_t>(n));
+    testkit::kill_all_children();
+    ::signal(signal, SIG_DFL);
+    ::raise(signal);
+}
+
+class Watchdog : public testing::EmptyTestEventListener {
+public:
+    Watchdog() : thread_([this] { run(); }) {}
+    ~Watchdog() override
+    {
+        {
+            std::lock_guard lock(mutex_);
+            quit_ = true;
+        }
+        changed_.notify_all();
+        thread_.join();
+    }
+
+    void OnTestStart(const testing::TestInfo& test) override
+    {
+        const std::string name = std::string(test.test_suite_name()) + "." + test.name();
+        testkit::run_context().current_test = name;
+        std::snprintf(g_crash_message, sizeof g_crash_message,
+                      "while running %s.\n  To debug it: gdb --args %s --gtest_filter=%s\n", name.c_str(),
+                      testkit::run_context().test_binary.c_str(), name.c_str());
+        std::lock_guard lock(mutex_);
+        test_name_ = name;
+        deadline_ = testkit::Clock::now() + budget();
+        armed_ = true;
+        changed_.notify_all();
+    }
+
+    void OnTestEnd(const testing::TestInfo& /*test*/) override
+    {
+        std::lock_guard lock(mutex_);
+        armed_ = false;
+        changed_.notify_all();
+    }
+
+private:
+    static testkit::Duration budget()
+    {
+        const char* text = std::getenv("KIT_TEST_BUDGET_S");
+        const long seconds = text != nullptr ? std::atol(text) : KIT_TEST_BUDGET_S;
+        return testkit::scaled(testkit::Duration(1000 * (seconds > 0 ? seconds : KIT_TEST_BUDGET_S)));
+    }
+
+    void run()
+    {
+        std::unique_lock lock(mutex_);
+        while (!quit_) {
+            if (!armed_) {
+                changed_.wait(lock);
+                continue;
+            }
+            if (changed_.wait_until(lock, deadline_) == std::cv_status::timeout && armed_ &&
+                testkit::Clock::now() >= deadline_) {
+                std::fprintf(stderr,
+                             "\nTIMEOUT: %s did not finish within %lld s (TIMEOUT_SCALE=%g).\n"
+                             "  Something waited forever: a blocking call that never returns, or a loop "
+                             "that never ends.\n  The test and its child processes were killed.\n"
+                             "  To debug it: gdb --args %s --gtest_filter=%s\n",
+                             test_name_.c_str(),
+                             static_cast<long long>(budget().count() / 1000), testkit::timeout_scale(),
+                             testkit::run_context().test_binary.c_str(), test_name_.c_str());
+                std::fflush(stderr);
+                testkit::kill_all_children();
+                std::_Exit(124);
+            }
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool armed_ = false;
+    bool quit_ = false;
+    std::string test_name_;
+    testkit::Clock::time_point deadline_;
+    std::thread thread_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc > 1 && std::strcmp(argv[1], "--kit_manifest") == 0) {
+        for (const auto& test : testkit::graded_tests()) {
+            std::printf("%s\t%d\t%s\n", test.name.c_str(), test.points, test.lesson.c_str());
+        }
+        return 0;
+    }
+    testing::InitGoogleTest(&argc, argv);
+    testkit::run_context().test_binary = argv[0];
+
+    // Orphans of a lab program (a forked child whose parent died) are re-parented to this process
+    // instead of init, so ChildProcess can reap them: no test leaves a process behind.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    // A server that closes first must not kill the test with SIGPIPE; sends fail with EPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
+    for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(signal, on_crash);
+
+    testing::UnitTest::GetInstance()->listeners().Append(new Watchdog);
+    return RUN_ALL_TESTS();
+}

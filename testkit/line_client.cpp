@@ -1,0 +1,231 @@
+#include "line_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "address.h"
+#include "failure.h"
+
+namespace testkit {
+namespace {
+
+std::string ms(Duration d)
+{
+    return std::to_string(d.count()) + " ms";
+}
+
+}  // namespace
+
+LineClient::LineClient(kit::Fd sock) : sock_(std::move(sock))
+{
+    kit::SocketAddress local;
+    local.length = sizeof local.storage;
+    if (::getsockname(sock_.get(), local.data(), &local.length) == 0) local_port_ = local.port();
+}
+
+LineClient LineClient::connect(std::uint16_t port, const std::string& host, Duration timeout)
+{
+    const kit::SocketAddress address = kit::resolve_address(host, port);
+    kit::Fd sock(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!sock) throw Failure(std::string("test client: socket() failed: ") + std::strerror(errno));
+    const std::string where = kit::to_string(address);
+    if (::connect(sock.get(), address.data(), address.length) != 0 && errno != EINPROGRESS) {
+        throw Failure("test client: connect(" + where + ") failed: " + std::strerror(errno) +
+                      " (is the server listening?)");
+    }
+    const Deadline deadline(timeout);
+    pollfd pfd{sock.get(), POLLOUT, 0};
+    int ready;
+    do {
+        ready = ::poll(&pfd, 1, deadline.poll_timeout_ms());
+    } while (ready < 0 && errno == EINTR);
+    if (ready == 0) {
+        throw Failure("test client: connect(" + where + ") did not complete within " +
+                      ms(deadline.budget()) + " (is the listen backlog full, nobody accepting?)");
+    }
+    int error = 0;
+    socklen_t length = sizeof error;
+    ::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+    if (error != 0) {
+        throw Failure("test client: connect(" + where + ") failed: " + std::strerror(error));
+    }
+    return LineClient(std::move(sock));
+}
+
+std::string LineClient::describe() const
+{
+    return "client on port " + std::to_string(local_port_);
+}
+
+void LineClient::send_raw(std::string_view bytes, Duration timeout)
+{
+    const Deadline deadline(timeout);
+    const std::size_t total = bytes.size();
+    while (!bytes.empty()) {
+        const ssize_t n = ::send(sock_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (n > 0) {
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+            continue;
+        }
+        const int err = errno;
+        if (n < 0 && err == EINTR) continue;
+        if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
+            pollfd pfd{sock_.get(), POLLOUT, 0};
+            if (::poll(&pfd, 1, deadline.poll_timeout_ms()) == 0) {
+                throw Failure(describe() + ": the server took only " +
+                              std::to_string(total - bytes.size()) + " of " + std::to_string(total) +
+                              " bytes within " + ms(deadline.budget()) + " (is it reading?)");
+            }
+            continue;
+        }
+        throw Failure(describe() + ": sending failed after " + std::to_string(total - bytes.size()) +
+                      " of " + std::to_string(total) + " bytes: " + std::strerror(err) +
+                      " (did the server close the connection?)");
+    }
+}
+
+void LineClient::send_line(std::string_view text, Duration timeout)
+{
+    std::string line(text);
+    line += '\n';
+    send_raw(line, timeout);
+}
+
+LineClient::Fill LineClient::fill(const Deadline& deadline)
+{
+    if (eof_) return Fill::Eof;
+    char chunk[65536];
+    while (true) {
+        const ssize_t n = ::recv(sock_.get(), chunk, sizeof chunk, 0);
+        if (n > 0) {
+            buffer_.append(chunk, static_cast<std::size_t>(n));
+            total_received_ += static_cast<std::size_t>(n);
+            return Fill::Data;
+        }
+        if (n == 0) {
+            eof_ = true;
+            return Fill::Eof;
+        }
+        const int err = errno;
+        if (err == EINTR) continue;
+        if (err == ECONNRESET || err == EPIPE) {
+            eof_ = true;
+            return Fill::Reset;
+        }
+        if (err != EAGAIN && err != EWOULDBLOCK) {
+            throw Failure(describe() + ": recv failed: " + std::strerror(err));
+        }
+        pollfd pfd{sock_.get(), POLLIN, 0};
+        const int ready = ::poll(&pfd, 1, deadline.poll_timeout_ms());
+        if (ready == 0) return Fill::Timeout;
+    }
+}
+
+std::string LineClient::expect_line(Duration timeout)
+{
+    const Deadline deadline(timeout);
+    while (true) {
+        if (const auto newline = buffer_.find('\n'); newline != std::string::npos) {
+            std::string line = buffer_.substr(0, newline);
+            buffer_.erase(0, newline + 1);
+            return line;
+        }
+        switch (fill(deadline)) {
+            case Fill::Data: continue;
+            case Fill::Timeout:
+                throw Failure(describe() + ": expected a line within " + ms(deadline.budget()) +
+                              ", got " +
+                              (buffer_.empty() ? std::string("nothing")
+                                               : "only '" + printable(buffer_) + "' with no newline"));
+            case Fill::Eof:
+            case Fill::Reset:
+                throw Failure(describe() + ": expected a line, but the server closed the connection" +
+                              (buffer_.empty() ? std::string()
+                                               : " after '" + printable(buffer_) + "' with no newline"));
+        }
+    }
+}
+
+std::string LineClient::read_exactly(std::size_t count, Duration timeout)
+{
+    const Deadline deadline(timeout);
+    while (buffer_.size() < count) {
+        const Fill result = fill(deadline);
+        if (result == Fill::Data) continue;
+        throw Failure(describe() + ": expected " + std::to_string(count) + " bytes, got " +
+                      std::to_string(buffer_.size()) + " before " +
+                      (result == Fill::Timeout ? "the deadline (" + ms(deadline.budget()) + ")"
+                                               : std::string("the server closed the connection")));
+    }
+    std::string bytes = buffer_.substr(0, count);
+    buffer_.erase(0, count);
+    return bytes;
+}
+
+void LineClient::expect_silence(Duration duration)
+{
+    const Deadline deadline(duration);
+    const std::size_t before = buffer_.size();
+    const Fill result = fill(deadline);
+    if (result == Fill::Data) {
+        throw Failure(describe() + ": expected silence for " + ms(deadline.budget()) + ", but got '" +
+                      printable(buffer_.substr(before)) + "'");
+    }
+    if (result != Fill::Timeout) {
+        throw Failure(describe() + ": expected silence, but the server closed the connection");
+    }
+}
+
+std::string LineClient::expect_eof(Duration timeout, bool allow_data)
+{
+    const Deadline deadline(timeout);
+    while (true) {
+        const Fill result = fill(deadline);
+        if (result == Fill::Eof || result == Fill::Reset) break;
+        if (result == Fill::Timeout) {
+            throw Failure(describe() + ": expected the server to close the connection within " +
+                          ms(deadline.budget()) + ", but it stayed open");
+        }
+        if (!allow_data) {
+            throw Failure(describe() + ": expected the connection to close, but got '" +
+                          printable(buffer_) + "'");
+        }
+    }
+    return std::exchange(buffer_, std::string());
+}
+
+bool LineClient::closed_by_peer(Duration timeout)
+{
+    const Deadline deadline(timeout);
+    while (true) {
+        const Fill result = fill(deadline);
+        if (result == Fill::Timeout) return false;
+        if (result != Fill::Data) return true;
+        buffer_.clear();
+    }
+}
+
+void LineClient::shutdown_write()
+{
+    ::shutdown(sock_.get(), SHUT_WR);
+}
+
+void LineClient::close_with_rst()
+{
+    const linger abort_on_close{1, 0};
+    ::setsockopt(sock_.get(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+    sock_.reset();
+}
+
+void LineClient::close()
+{
+    sock_.reset();
+}
+
+}  // namespace testkit

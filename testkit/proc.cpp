@@ -1,0 +1,190 @@
+#include "proc.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "failure.h"
+
+namespace testkit {
+namespace {
+
+std::string proc_path(pid_t pid, const char* rest)
+{
+    return "/proc/" + std::to_string(pid) + "/" + rest;
+}
+
+// The numeric entries of a /proc directory ("fd", "task", or "/proc" itself). False if it could
+// not be opened (errno says why).
+bool numeric_entries(const std::string& dir_path, std::vector<long>& out)
+{
+    DIR* dir = ::opendir(dir_path.c_str());
+    if (dir == nullptr) return false;
+    while (const dirent* entry = ::readdir(dir)) {
+        char* end = nullptr;
+        const long value = std::strtol(entry->d_name, &end, 10);
+        if (end != entry->d_name && *end == '\0') out.push_back(value);
+    }
+    ::closedir(dir);
+    std::sort(out.begin(), out.end());
+    return true;
+}
+
+// The fields of /proc/PID/stat after "pid (comm)": fields[0] is the state (field 3 of proc(5)).
+// The command name may hold spaces and parentheses, so the split starts after the last ')'.
+bool stat_fields(pid_t pid, std::vector<std::string>& fields)
+{
+    std::ifstream file(proc_path(pid, "stat"));
+    std::string line;
+    if (!file || !std::getline(file, line)) return false;
+    const auto close_paren = line.rfind(')');
+    if (close_paren == std::string::npos) return false;
+    std::istringstream rest(line.substr(close_paren + 1));
+    std::string field;
+    while (rest >> field)
+        fields.push_back(field);
+    return fields.size() >= 13;
+}
+
+std::string readlink_string(const std::string& path)
+{
+    char target[4096];
+    const ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
+    if (n < 0) return "?";
+    return std::string(target, static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+std::vector<int> open_fds(pid_t pid)
+{
+    std::vector<long> numbers;
+    if (!numeric_entries(proc_path(pid, "fd"), numbers)) {
+        const int err = errno;
+        throw Failure("cannot list the open fds of process " + std::to_string(pid) + ": " +
+                      (err == ENOENT ? "the process is gone" : std::strerror(err)));
+    }
+    return {numbers.begin(), numbers.end()};
+}
+
+std::string describe_fds(pid_t pid)
+{
+    std::vector<long> numbers;
+    if (!numeric_entries(proc_path(pid, "fd"), numbers)) {
+        return "(process " + std::to_string(pid) + " is gone)";
+    }
+    std::string text;
+    for (long fd : numbers) {
+        text += std::to_string(fd) + " -> " +
+                readlink_string(proc_path(pid, "fd/") + std::to_string(fd)) + "\n";
+    }
+    return text;
+}
+
+int count_sockets(pid_t pid)
+{
+    int sockets = 0;
+    for (int fd : open_fds(pid)) {
+        if (readlink_string(proc_path(pid, "fd/") + std::to_string(fd)).starts_with("socket:")) {
+            ++sockets;
+        }
+    }
+    return sockets;
+}
+
+std::vector<pid_t> children_of(pid_t pid)
+{
+    std::vector<pid_t> children;
+    std::vector<long> tasks;
+    if (!numeric_entries(proc_path(pid, "task"), tasks)) return children;
+    bool have_children_files = false;
+    for (long task : tasks) {
+        std::ifstream file(proc_path(pid, "task/") + std::to_string(task) + "/children");
+        if (!file) continue;
+        have_children_files = true;
+        pid_t child = 0;
+        while (file >> child)
+            children.push_back(child);
+    }
+    if (!have_children_files) {
+        // A kernel without CONFIG_PROC_CHILDREN: find the children by their parent pid instead.
+        std::vector<long> all;
+        numeric_entries("/proc", all);
+        for (long other : all) {
+            std::vector<std::string> fields;
+            if (stat_fields(static_cast<pid_t>(other), fields) && std::stol(fields[1]) == pid) {
+                children.push_back(static_cast<pid_t>(other));
+            }
+        }
+    }
+    std::sort(children.begin(), children.end());
+    return children;
+}
+
+std::vector<pid_t> processes_in_group(pid_t pgid)
+{
+    std::vector<pid_t> members;
+    std::vector<long> all;
+    numeric_entries("/proc", all);
+    for (long pid : all) {
+        std::vector<std::string> fields;
+        if (stat_fields(static_cast<pid_t>(pid), fields) && std::stol(fields[2]) == pgid) {
+            members.push_back(static_cast<pid_t>(pid));
+        }
+    }
+    return members;
+}
+
+char process_state(pid_t pid)
+{
+    std::vector<std::string> fields;
+    if (!stat_fields(pid, fields) || fields[0].empty()) return '\0';
+    return fields[0][0];
+}
+
+double cpu_seconds(pid_t pid)
+{
+    std::vector<std::string> fields;
+    if (!stat_fields(pid, fields)) {
+        throw Failure("cannot read the CPU time of process " + std::to_string(pid) +
+                      ": the process is gone");
+    }
+    // utime and stime are fields 14 and 15 of proc(5); fields[0] is field 3.
+    const double ticks = std::stod(fields[11]) + std::stod(fields[12]);
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double cpu_share_while_idle(pid_t pid, Duration interval)
+{
+    const double cpu_before = cpu_seconds(pid);
+    const auto wall_before = Clock::now();
+    std::this_thread::sleep_for(
+        interval);  // ok: measuring CPU over a fixed interval, not waiting for readiness
+    const double cpu_after = cpu_seconds(pid);
+    const std::chrono::duration<double> wall = Clock::now() - wall_before;
+    return wall.count() > 0 ? (cpu_after - cpu_before) / wall.count() : 0.0;
+}
+
+bool wait_until_fd_count(pid_t pid, std::size_t expected, Duration timeout)
+{
+    const Deadline deadline(timeout);
+    while (true) {
+        std::vector<long> numbers;
+        if (!numeric_entries(proc_path(pid, "fd"), numbers)) return false;
+        if (numbers.size() == expected) return true;
+        if (deadline.expired()) return false;
+        // /proc has no change notification: look again in a few milliseconds.
+        std::this_thread::sleep_for(std::min(
+            Duration(5),
+            deadline
+                .remaining()));  // ok: measuring CPU over a fixed interval, not waiting for readiness
+    }
+}
+
+}  // namespace testkit

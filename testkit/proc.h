@@ -1,0 +1,57 @@
+/// @file proc.h
+/// @brief What /proc says about a lab program: its open fds, its children, its state, its CPU use.
+///
+/// The leak and busy-loop checks of the labs: "the server's open fds return to their baseline
+/// after the clients leave", "the client's forked child does not outlive it", "an idle server
+/// uses no CPU". Every function reads /proc at the moment it is called (Linux only).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "deadline.h"
+
+namespace testkit {
+
+/// @brief The numbers of @p pid's open file descriptors, ascending.
+/// @throws Failure if the process does not exist (it exited and was reaped) or /proc denies it.
+std::vector<int> open_fds(pid_t pid);
+
+/// @brief One line per open fd with what it refers to: "3 -> socket:[1234]",
+/// "4 -> anon_inode:[eventpoll]", "5 -> pipe:[987]"; for failure messages. Never throws: a
+/// vanished process gives "(process PID is gone)".
+std::string describe_fds(pid_t pid);
+
+/// @brief How many of @p pid's fds are sockets. @throws Failure as open_fds.
+int count_sockets(pid_t pid);
+
+/// @brief The pids whose parent is @p pid (all its threads' children), ascending; empty if the
+/// process is gone.
+std::vector<pid_t> children_of(pid_t pid);
+
+/// @brief Every live process (zombies included) in process group @p pgid, ascending.
+std::vector<pid_t> processes_in_group(pid_t pgid);
+
+/// @brief The state letter of /proc/PID/stat: 'R' running, 'S' sleeping, 'D' disk wait,
+/// 'Z' zombie, 'T' stopped, ...; '\0' if there is no such process.
+char process_state(pid_t pid);
+
+/// @brief CPU time @p pid has used so far (user + system, all its threads), in seconds, with the
+/// kernel's clock-tick resolution (usually 10 ms). @throws Failure if the process is gone.
+double cpu_seconds(pid_t pid);
+
+/// @brief CPU seconds used by @p pid per wall-clock second over the next @p interval (not scaled
+/// by TIMEOUT_SCALE: it is a measurement, not a wait). About 0 for a program that waits in
+/// epoll_wait, about 1 for one that spins. Use an interval of at least 300 ms: the clock tick is
+/// 10 ms. @throws Failure if the process is gone.
+double cpu_share_while_idle(pid_t pid, Duration interval);
+
+/// @brief Wait until @p pid has exactly @p expected open fds, checking /proc every few
+/// milliseconds, for at most @p timeout (scaled). True if it did; false on timeout or if the
+/// process is gone. Use it for "fds return to the baseline after clients leave": a correct
+/// server closes a departed client's socket a moment after the test closes its end.
+bool wait_until_fd_count(pid_t pid, std::size_t expected, Duration timeout = kDefaultWait);
+
+}  // namespace testkit
