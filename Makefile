@@ -125,7 +125,7 @@ docs:
 
 demo:
 	$(call configure,$(BUILD),)
-	@cmake --build $(BUILD) -j $(JOBS) --target demo-programs >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target ref-lab01_blocking $(if $(wildcard lab03_epoll_server/CMakeLists.txt),ref-lab03_epoll_server,) >/dev/null
 	@bash tools/demo.sh $(BUILD)
 
 bench:
