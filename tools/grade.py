@@ -100,7 +100,12 @@ def failure_excerpt(output, max_lines=14):
         lines = output.strip().splitlines()[-max_lines:]
     if not output.strip():
         lines = ["(the test printed nothing: it did not run — was the test binary built?)"]
-    cut = [line for line in lines if line.strip()][:max_lines]
+    seen, cut = set(), []
+    for line in lines:
+        if line.strip() and line not in seen:
+            seen.add(line)
+            cut.append(line)
+    cut = cut[:max_lines]
     return cut
 
 
