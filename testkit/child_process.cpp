@@ -15,7 +15,10 @@
 #include <random>
 #include <regex>
 
+#include <gtest/gtest.h>
+
 #include "failure.h"
+#include "proc.h"
 #include "run_context.h"
 
 namespace testkit {
@@ -111,7 +114,7 @@ void kill_all_children() noexcept
 }
 
 ChildProcess::ChildProcess(std::string program, std::vector<std::string> args, SpawnOptions options)
-    : program_(std::move(program))
+    : program_(std::move(program)), check_fd_leaks_(options.check_fd_leaks)
 {
     // Everything the child needs is prepared before fork(): after fork() in a threaded process,
     // only async-signal-safe calls are allowed until exec.
@@ -189,10 +192,35 @@ ChildProcess::ChildProcess(std::string program, std::vector<std::string> args, S
 
 ChildProcess::~ChildProcess()
 {
+    check_fd_leak();
     reap_group();
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof one);
     if (reader_.joinable()) reader_.join();
+}
+
+void ChildProcess::check_fd_leak()
+{
+    // Only a clean run says something about leaks: after a failure the state is anyone's guess.
+    if (!check_fd_leaks_ || !fd_baseline_ || std::uncaught_exceptions() > 0 ||
+        ::testing::Test::HasFailure() || exit_status_ || !running()) {
+        return;
+    }
+    const Deadline deadline(Duration(2000));
+    std::size_t now = 0;
+    while (true) {
+        now = open_fds(pid_).size();
+        if (now <= *fd_baseline_ || deadline.expired() || !running()) break;
+        // ok: /proc has no change notification; look again until the deadline.
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (running() && now > *fd_baseline_) {
+        ADD_FAILURE() << "fd leak: " << program_ << " had " << *fd_baseline_
+                      << " open fds when it started listening, and still has " << now
+                      << " after every test client closed its connection (a connection's socket "
+                         "is not closed when the client leaves?)\n  when listening:\n"
+                      << fd_baseline_text_ << "  now:\n" << describe_fds(pid_);
+    }
 }
 
 void ChildProcess::reap_group()
@@ -309,6 +337,8 @@ std::uint16_t ChildProcess::wait_for_listening(Duration timeout)
                       printable(*line) + "'\n" + report());
     }
     const int port = std::stoi(match[2].str());
+    fd_baseline_ = open_fds(pid_).size();
+    fd_baseline_text_ = describe_fds(pid_);
     if (port <= 0 || port > 65535) {
         throw Failure("'listening on' names port " + match[2].str() + ", not a real port (was --port 0 " +
                       "printed instead of the port the kernel chose? see bound_port)\n" + report());

@@ -37,6 +37,11 @@ struct SpawnOptions {
     std::optional<bool> shortio;
     /// Give the program its stdin as a pipe we write to (write_stdin); otherwise /dev/null.
     bool stdin_pipe = false;
+    /// Leak check for servers: the number of open fds when the program announced it was listening
+    /// (wait_for_listening) is its baseline; when the ChildProcess is destroyed at the end of a
+    /// test that otherwise passed, with every test client closed, the program must be back at (or
+    /// below) that baseline within a short deadline, or the test fails naming the leaked fds.
+    bool check_fd_leaks = true;
 };
 
 /// @brief A lab program running as a child process of the test, in its own process group.
@@ -96,6 +101,7 @@ public:
 private:
     void read_output();
     void reap_group();
+    void check_fd_leak();
     bool wait_for(const std::function<bool()>& done, Duration timeout);
 
     std::string program_;
@@ -107,6 +113,9 @@ private:
     kit::Fd stderr_;
     kit::Fd wake_;  // eventfd: tells the reader thread to stop
     std::optional<ExitStatus> exit_status_;
+    bool check_fd_leaks_ = true;
+    std::optional<std::size_t> fd_baseline_;
+    std::string fd_baseline_text_;
     std::string shortio_seed_;
 
     mutable std::mutex mutex_;
