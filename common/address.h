@@ -16,7 +16,7 @@ struct SocketAddress {
 
     /// @brief AF_INET or AF_INET6.
     [[nodiscard]] int family() const noexcept { return storage.ss_family; }
-    /// @brief For bind/connect: `::bind(fd, addr.data(), addr.length)`.
+    /// @brief For bind/connect: `bind(fd, addr.data(), addr.length)`.
     [[nodiscard]] const sockaddr* data() const noexcept
     {
         return reinterpret_cast<const sockaddr*>(&storage);

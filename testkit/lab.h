@@ -6,8 +6,8 @@
 
 namespace testkit {
 
-/// @brief The program @p name of the lab under test: build/bin/<lab>/<name> for the student's
-/// build, build/bin/solutions/<lab>/<name> for the reference. KIT_BIN_DIR is set by kit_add_lab.
+/// @brief The program @p name of the lab under test: `build/bin/<lab>/<name>` for the student's
+/// build, `build/bin/solutions/<lab>/<name>` for the reference. KIT_BIN_DIR is set by kit_add_lab.
 inline std::string lab_program(const std::string& name)
 {
     return std::string(KIT_BIN_DIR) + "/" + name;

@@ -123,6 +123,13 @@ def listed_tests(binary):
     return names
 
 
+def graded_name(listed):
+    """The manifest name of a listed test: "Prefix/Suite.Name/Param" (an instantiation of a
+    GRADED_TEST_P) is graded as "Suite.Name", each instantiation for the full points."""
+    suite, _, test = listed.partition(".")
+    return suite.rsplit("/", 1)[-1] + "." + test.split("/", 1)[0]
+
+
 def grade_lab(build, lab, reference, jobs):
     """One row per CTest entry of the lab: graded tests with their share of points, and helpers."""
     binaries = test_binaries(build, lab, reference)
@@ -133,6 +140,10 @@ def grade_lab(build, lab, reference, jobs):
     prefix = ("ref." if reference else "") + lab + "."
     results = run_ctest(build, "^" + re.escape(prefix), jobs) if built else {}
     rows = []
+    if not any(b.exists() for b in list(binaries.values()) + list(ref_binaries.values())):
+        rows.append({"lab": lab, "name": "(build)", "kind": "build", "graded": True, "points": 1,
+                     "passed": False, "skipped": False, "lesson": "the lab's test binaries were not built",
+                     "output": "no test binary found in " + str(binaries["unit"].parent), "seconds": 0})
     for kind, binary in binaries.items():
         source = binary if binary.exists() else ref_binaries[kind]
         if not source.exists():
@@ -140,12 +151,12 @@ def grade_lab(build, lab, reference, jobs):
         graded = manifest(source)
         for name in listed_tests(source):
             entries = [name] + ([name + SHORTIO] if kind == "blackbox" else [])
-            points, lesson = graded.get(name, (0, ""))
+            points, lesson = graded.get(graded_name(name), (0, ""))
             for entry in entries:
                 status, output, seconds = results.get(prefix + entry, ("fail", "", 0.0))
                 if not built:
                     output = "the lab did not build: see the compiler errors above"
-                rows.append({"lab": lab, "name": entry, "kind": kind, "graded": name in graded,
+                rows.append({"lab": lab, "name": entry, "kind": kind, "graded": graded_name(name) in graded,
                              "points": points / len(entries), "passed": status == "run",
                              "skipped": status == "skipped", "lesson": lesson,
                              "output": output, "seconds": seconds})
