@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <map>
 #include <random>
 #include <regex>
 
@@ -122,20 +123,29 @@ ChildProcess::ChildProcess(std::string program, std::vector<std::string> args, S
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
     for (const auto& word : argv_strings) command_line_ += (command_line_.empty() ? "" : " ") + shell_quote(word);
 
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-    for (const auto& e : options.env) env_strings.push_back(e);
+    // The environment: ours, then options.env, then the injector's entries, merged by name (the
+    // last one wins; ld.so and getenv must not see two different LD_PRELOAD values).
+    std::map<std::string, std::string> env;
+    const auto put = [&env](const std::string& entry) {
+        const auto eq = entry.find('=');
+        if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+    };
+    for (char** e = environ; *e != nullptr; ++e) put(*e);
+    for (const auto& e : options.env) put(e);
     const bool shortio = options.shortio.value_or(run_context().shortio);
     if (shortio) {
         shortio_seed_ = run_context().shortio_seed;
-        env_strings.push_back("LD_PRELOAD=" + run_context().shortio_library);
-        env_strings.push_back("SHORTIO_SEED=" + shortio_seed_);
+        put("LD_PRELOAD=" + run_context().shortio_library);
+        put("SHORTIO_SEED=" + shortio_seed_);
         // A sanitizer runtime wants to be first in the list of preloads; the injector only wraps
         // I/O calls and forwards them to the next definition, which may be the sanitizer's.
-        env_strings.push_back("ASAN_OPTIONS=verify_asan_link_order=0");
+        std::string& asan = env["ASAN_OPTIONS"];
+        asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
         command_line_ = "LD_PRELOAD=" + run_context().shortio_library + " SHORTIO_SEED=" +
                         shortio_seed_ + " " + command_line_;
     }
+    std::vector<std::string> env_strings;
+    for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
     std::vector<char*> argv_ptrs;
     for (auto& s : argv_strings) argv_ptrs.push_back(s.data());
     argv_ptrs.push_back(nullptr);
@@ -159,10 +169,13 @@ ChildProcess::ChildProcess(std::string program, std::vector<std::string> args, S
         ::setpgid(0, 0);
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(127);  // the test died before prctl took effect
-        const int devnull = ::open("/dev/null", O_RDONLY);
+        const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
         ::dup2(options.stdin_pipe ? in_pipe[0] : devnull, STDIN_FILENO);
         ::dup2(out_pipe[1], STDOUT_FILENO);
         ::dup2(err_pipe[1], STDERR_FILENO);
+        // Nothing else of the test process (CTest's log, other children's pipes) leaks into the
+        // program: its fd table holds 0, 1 and 2 only, so fd counts mean what the program did.
+        ::close_range(3, ~0U, 0);
         // Signals the test process ignores (SIGPIPE) would stay ignored across exec: reset them.
         ::signal(SIGPIPE, SIG_DFL);
         sigset_t none;
@@ -259,7 +272,7 @@ void ChildProcess::read_output()
             if (n <= 0) {
                 fds[i].fd = -1;  // poll ignores negative fds
                 --open_streams;
-                if (i == 0) out_closed_ = true;
+                (i == 0 ? out_closed_ : err_closed_) = true;
             } else {
                 (i == 0 ? out_ : err_).append(buffer, static_cast<std::size_t>(n));
             }
@@ -268,6 +281,7 @@ void ChildProcess::read_output()
     }
     std::lock_guard lock(mutex_);
     out_closed_ = true;
+    err_closed_ = true;
     output_changed_.notify_all();
 }
 
@@ -303,7 +317,7 @@ bool ChildProcess::wait_for_stdout(const std::string& text, Duration timeout)
 
 bool ChildProcess::wait_for_stderr(const std::string& text, Duration timeout)
 {
-    return wait_for([&] { return err_.find(text) != std::string::npos || out_closed_; }, timeout) &&
+    return wait_for([&] { return err_.find(text) != std::string::npos || err_closed_; }, timeout) &&
            stderr_text().find(text) != std::string::npos;
 }
 
@@ -376,9 +390,9 @@ std::optional<ExitStatus> ChildProcess::wait_for_exit(Duration timeout)
     int status = 0;
     if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
     exit_status_ = ExitStatus{WIFEXITED(status), WEXITSTATUS(status), WIFSIGNALED(status) ? WTERMSIG(status) : 0};
-    // Wait for the reader to see EOF on stdout (so the output is complete), unless a grandchild
-    // still holds the pipe: that is bounded by a short deadline.
-    wait_for([&] { return out_closed_; }, Duration(1000));
+    // Wait for the reader to see EOF on stdout and stderr (so both texts are complete), unless a
+    // grandchild still holds a pipe: that is bounded by a short deadline.
+    wait_for([&] { return out_closed_ && err_closed_; }, Duration(1000));
     return exit_status_;
 }
 

@@ -124,6 +124,7 @@ private:
     std::string err_;
     std::size_t out_consumed_ = 0;  // bytes of out_ already returned by next_stdout_line
     bool out_closed_ = false;
+    bool err_closed_ = false;
     std::thread reader_;
 };
 

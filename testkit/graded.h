@@ -40,3 +40,19 @@ const std::vector<GradedTest>& graded_tests();
     [[maybe_unused]] static const bool kit_graded_##suite##_##name =                           \
         ::testkit::register_graded(#suite "." #name, points, lesson);                         \
     TEST(suite, name)
+
+/// @brief Define a graded value-parameterized test: like TEST_P(suite, name), plus points and a
+/// lesson. Every instantiation ("Prefix/Suite.Name/Param", e.g. lab03's ".../Lt" and ".../Et") is
+/// graded on its own and worth @p points; tools/grade.py finds the points under "Suite.Name".
+/// @code
+/// GRADED_TEST_P(ChatRoom, TwoUsersChatBothWays, 4, "broadcast to every other client (README §4.5)")
+/// {
+///     ChatServerProcess server(GetParam());
+///     ...
+/// }
+/// INSTANTIATE_TEST_SUITE_P(Mode, ChatRoom, ::testing::Values("lt", "et"), ...);
+/// @endcode
+#define GRADED_TEST_P(suite, name, points, lesson)                                            \
+    [[maybe_unused]] static const bool kit_graded_##suite##_##name =                           \
+        ::testkit::register_graded(#suite "." #name, points, lesson);                         \
+    TEST_P(suite, name)

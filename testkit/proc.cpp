@@ -164,8 +164,8 @@ double cpu_share_while_idle(pid_t pid, Duration interval)
 {
     const double cpu_before = cpu_seconds(pid);
     const auto wall_before = Clock::now();
-    std::this_thread::sleep_for(
-        interval);  // ok: measuring CPU over a fixed interval, not waiting for readiness
+    // ok: measuring CPU over a fixed interval, not waiting for readiness
+    std::this_thread::sleep_for(interval);
     const double cpu_after = cpu_seconds(pid);
     const std::chrono::duration<double> wall = Clock::now() - wall_before;
     return wall.count() > 0 ? (cpu_after - cpu_before) / wall.count() : 0.0;
@@ -179,11 +179,8 @@ bool wait_until_fd_count(pid_t pid, std::size_t expected, Duration timeout)
         if (!numeric_entries(proc_path(pid, "fd"), numbers)) return false;
         if (numbers.size() == expected) return true;
         if (deadline.expired()) return false;
-        // /proc has no change notification: look again in a few milliseconds.
-        std::this_thread::sleep_for(std::min(
-            Duration(5),
-            deadline
-                .remaining()));  // ok: measuring CPU over a fixed interval, not waiting for readiness
+        // ok: /proc has no change notification; look again until the deadline.
+        std::this_thread::sleep_for(std::min(Duration(5), deadline.remaining()));
     }
 }
 

@@ -44,8 +44,11 @@ double cpu_seconds(pid_t pid);
 
 /// @brief CPU seconds used by @p pid per wall-clock second over the next @p interval (not scaled
 /// by TIMEOUT_SCALE: it is a measurement, not a wait). About 0 for a program that waits in
-/// epoll_wait, about 1 for one that spins. Use an interval of at least 300 ms: the clock tick is
-/// 10 ms. @throws Failure if the process is gone.
+/// epoll_wait, about 1 for one that spins alone on a core. Use an interval of at least 300 ms:
+/// the clock tick is 10 ms. A spinning program shares the CPUs with whatever else runs (CTest runs
+/// tests in parallel), so it may show far less than 1: a busy-loop check should compare with a
+/// low bound (an idle program shows 0.00-0.03; flag, say, more than 0.1).
+/// @throws Failure if the process is gone.
 double cpu_share_while_idle(pid_t pid, Duration interval);
 
 /// @brief Wait until @p pid has exactly @p expected open fds, checking /proc every few

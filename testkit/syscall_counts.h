@@ -4,7 +4,7 @@
 ///
 /// A test that must prove *how* a program works (it waits in epoll_wait, not in poll; it never
 /// blocks in a read on a socket; it drains the listener with accept4 until EAGAIN) runs the program
-/// with libshortio.so preloaded and SHORTIO_COUNTS=<path>. The library maps that file shared and
+/// with libshortio.so preloaded and `SHORTIO_COUNTS=<path>`. The library maps that file shared and
 /// counts into it with atomic adds, so the test reads the numbers live, and they survive the
 /// program's death, even by SIGKILL.
 ///

@@ -94,8 +94,8 @@ REAL_SLOT(fork);
 /* The _FORTIFY_SOURCE entry points a program compiled with -D_FORTIFY_SOURCE calls instead. */
 ssize_t __read_chk(int fd, void* buf, size_t nbytes, size_t buflen);
 ssize_t __recv_chk(int fd, void* buf, size_t len, size_t buflen, int flags);
-ssize_t __recvfrom_chk(int fd, void* buf, size_t len, size_t buflen, int flags,
-                       __SOCKADDR_ARG addr, socklen_t* addr_len);
+ssize_t __recvfrom_chk(int fd, void* buf, size_t len, size_t buflen, int flags, __SOCKADDR_ARG addr,
+                       socklen_t* addr_len);
 int __poll_chk(struct pollfd* fds, nfds_t nfds, int timeout, size_t fdslen);
 REAL_SLOT(__read_chk);
 REAL_SLOT(__recv_chk);
@@ -148,7 +148,8 @@ static uint64_t parse_seed(void)
         if (errno == 0 && *end == '\0') return value;
         /* Not a number: any string is a seed, hashed (FNV-1a) to one. */
         uint64_t hash = 0xcbf29ce484222325ULL;
-        for (const char* c = text; *c != '\0'; ++c) hash = (hash ^ (unsigned char)*c) * 0x100000001b3ULL;
+        for (const char* c = text; *c != '\0'; ++c)
+            hash = (hash ^ (unsigned char)*c) * 0x100000001b3ULL;
         return hash % 1000000000ULL;
     }
     struct timespec now;
@@ -193,9 +194,9 @@ static uint64_t next_random(void)
  */
 static struct shortio_counts* g_counts;
 
-#define COUNT_ADD(field, n)                                                     \
-    do {                                                                        \
-        struct shortio_counts* counts_ = __atomic_load_n(&g_counts, __ATOMIC_ACQUIRE); \
+#define COUNT_ADD(field, n)                                                                        \
+    do {                                                                                           \
+        struct shortio_counts* counts_ = __atomic_load_n(&g_counts, __ATOMIC_ACQUIRE);             \
         if (counts_ != NULL) __atomic_fetch_add(&counts_->field, (uint64_t)(n), __ATOMIC_RELAXED); \
     } while (0)
 #define COUNT(field) COUNT_ADD(field, 1)
@@ -222,14 +223,14 @@ static void open_counts(const char* path)
         return;
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 ||
-        ((size_t)st.st_size < sizeof(struct shortio_counts) &&
-         ftruncate(fd, (off_t)sizeof(struct shortio_counts)) != 0)) {
+    if (fstat(fd, &st) != 0 || ((size_t)st.st_size < sizeof(struct shortio_counts) &&
+                                ftruncate(fd, (off_t)sizeof(struct shortio_counts)) != 0)) {
         REAL(close)(fd);
         write_stderr("shortio: cannot size SHORTIO_COUNTS file; not counting\n");
         return;
     }
-    void* map = mmap(NULL, sizeof(struct shortio_counts), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void* map =
+        mmap(NULL, sizeof(struct shortio_counts), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     REAL(close)(fd);
     if (map == MAP_FAILED) {
         write_stderr("shortio: cannot map SHORTIO_COUNTS file; not counting\n");
@@ -260,10 +261,11 @@ __attribute__((constructor)) static void shortio_init(void)
     if (quiet == NULL || strcmp(quiet, "1") != 0) {
         char line[256];
         if (g_inject) {
-            snprintf(line, sizeof line,
-                     "shortio: seed=%llu max_bytes=%u fail_percent=%u (replay with SHORTIO_SEED=%llu)\n",
-                     (unsigned long long)g_seed, g_max_bytes, g_fail_percent,
-                     (unsigned long long)g_seed);
+            snprintf(
+                line, sizeof line,
+                "shortio: seed=%llu max_bytes=%u fail_percent=%u (replay with SHORTIO_SEED=%llu)\n",
+                (unsigned long long)g_seed, g_max_bytes, g_fail_percent,
+                (unsigned long long)g_seed);
         } else {
             snprintf(line, sizeof line, "shortio: injection off (SHORTIO_INJECT=0)%s\n",
                      g_counts != NULL ? ", counting syscalls" : "");
@@ -327,7 +329,8 @@ static void et_remove(int fd, int epfd)
 static void et_forget_fd(int fd)
 {
     if (fd < 0 || fd >= ET_TABLE_FDS) return;
-    for (int i = 0; i < ET_SLOTS; ++i) __atomic_store_n(&g_et_epfd[fd][i], 0, __ATOMIC_RELEASE);
+    for (int i = 0; i < ET_SLOTS; ++i)
+        __atomic_store_n(&g_et_epfd[fd][i], 0, __ATOMIC_RELEASE);
     __atomic_store_n(&g_et_overflow[fd], 0, __ATOMIC_RELEASE);
 }
 
@@ -335,10 +338,10 @@ static void et_forget_fd(int fd)
  * What kind of fd a call is on, and what to do to the call.
  */
 struct fd_kind {
-    int socket;       /* any socket: counted */
-    int pipe;         /* pipe or FIFO: counted */
-    int injectable;   /* a stream socket or a byte-stream pipe: faults may be injected */
-    int nonblocking;  /* O_NONBLOCK set */
+    int socket;      /* any socket: counted */
+    int pipe;        /* pipe or FIFO: counted */
+    int injectable;  /* a stream socket or a byte-stream pipe: faults may be injected */
+    int nonblocking; /* O_NONBLOCK set */
 };
 
 static struct fd_kind classify(int fd)
@@ -351,7 +354,8 @@ static struct fd_kind classify(int fd)
         int type = 0;
         socklen_t len = sizeof type;
         /* Datagram boundaries are part of the data: cutting one would lose bytes. */
-        kind.injectable = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+        kind.injectable =
+            getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
     } else if (S_ISFIFO(st.st_mode)) {
         kind.pipe = 1;
         kind.injectable = 1;
@@ -451,7 +455,8 @@ static int cut_iov(const struct iovec* iov, size_t count, size_t limit, struct i
 static size_t iov_total(const struct iovec* iov, size_t count)
 {
     size_t total = 0;
-    for (size_t i = 0; i < count; ++i) total += iov[i].iov_len;
+    for (size_t i = 0; i < count; ++i)
+        total += iov[i].iov_len;
     return total;
 }
 
@@ -578,7 +583,8 @@ static ssize_t do_msg(int fd, struct msghdr* msg, int flags, int is_read)
     const int saved_errno = errno;
     const int dontwait = (flags & MSG_DONTWAIT) != 0;
     const struct fd_kind kind = classify(fd);
-    const size_t len = msg != NULL && msg->msg_iov != NULL ? iov_total(msg->msg_iov, msg->msg_iovlen) : 0;
+    const size_t len =
+        msg != NULL && msg->msg_iov != NULL ? iov_total(msg->msg_iov, msg->msg_iovlen) : 0;
     const int what = is_read ? recv_what(flags) : CALL_MAY_FAIL | CALL_MAY_SHORTEN;
     const struct verdict v = judge(fd, &kind, len, dontwait, what);
     if (v.fail_errno) {
@@ -701,7 +707,8 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags)
         return -1;
     }
     if (!(flags & CLOSE_RANGE_CLOEXEC)) {
-        for (unsigned int fd = first; fd <= last && fd < ET_TABLE_FDS; ++fd) et_forget_fd((int)fd);
+        for (unsigned int fd = first; fd <= last && fd < ET_TABLE_FDS; ++fd)
+            et_forget_fd((int)fd);
     }
     return real(first, last, flags);
 }
@@ -713,28 +720,28 @@ EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 static void count_fcntl(int fd, int cmd, void* arg)
 {
     switch (cmd) {
-    case F_GETFL:
-        COUNT(fcntl_getfl);
-        break;
-    case F_GETFD:
-        COUNT(fcntl_getfd);
-        break;
-    case F_SETFD:
-        COUNT(fcntl_setfd);
-        break;
-    case F_SETFL: {
-        COUNT(fcntl_setfl);
-        if (__atomic_load_n(&g_counts, __ATOMIC_ACQUIRE) == NULL) break;
-        const int saved_errno = errno;
-        const int before = real_getfl(fd);
-        const int after = (int)(intptr_t)arg;
-        const int other = O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME;
-        if (before >= 0 && (before & ~after & other) != 0) COUNT(fcntl_setfl_cleared);
-        errno = saved_errno;
-        break;
-    }
-    default:
-        break;
+        case F_GETFL:
+            COUNT(fcntl_getfl);
+            break;
+        case F_GETFD:
+            COUNT(fcntl_getfd);
+            break;
+        case F_SETFD:
+            COUNT(fcntl_setfd);
+            break;
+        case F_SETFL: {
+            COUNT(fcntl_setfl);
+            if (__atomic_load_n(&g_counts, __ATOMIC_ACQUIRE) == NULL) break;
+            const int saved_errno = errno;
+            const int before = real_getfl(fd);
+            const int after = (int)(intptr_t)arg;
+            const int other = O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME;
+            if (before >= 0 && (before & ~after & other) != 0) COUNT(fcntl_setfl_cleared);
+            errno = saved_errno;
+            break;
+        }
+        default:
+            break;
     }
 }
 

@@ -6,7 +6,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
-#include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -64,14 +64,15 @@ std::string run_probe(const std::vector<std::string>& args, const SpawnOptions& 
     return output_of(probe);
 }
 
-// The byte counts a "chunks" run printed, all lines together.
+// The byte counts a "chunks" run printed, all lines together ("EINTR" and labels skipped).
 std::vector<int> chunk_sizes(const std::string& chunks_output)
 {
     std::vector<int> sizes;
-    static const std::regex kNumber(R"( (\d+))");
-    for (auto it = std::sregex_iterator(chunks_output.begin(), chunks_output.end(), kNumber);
-         it != std::sregex_iterator(); ++it) {
-        sizes.push_back(std::stoi((*it)[1].str()));
+    std::istringstream words(chunks_output);
+    std::string word;
+    while (words >> word) {
+        if (word.find_first_not_of("0123456789") == std::string::npos)
+            sizes.push_back(std::stoi(word));
     }
     return sizes;
 }

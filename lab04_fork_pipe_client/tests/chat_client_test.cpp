@@ -1,0 +1,330 @@
+// Black-box tests of chat_client: the real program, its stdin on a pipe the test writes (or on a
+// pseudo-terminal), talking to the testkit's scripted FakeServer that records every byte.
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <csignal>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "child_process.h"
+#include "failure.h"
+#include "fake_server.h"
+#include "graded.h"
+#include "lab.h"
+#include "proc.h"
+#include "pty.h"
+
+using testkit::ChildProcess;
+using testkit::Duration;
+using testkit::FakeServer;
+using testkit::printable;
+
+namespace {
+
+testkit::SpawnOptions with_stdin_pipe()
+{
+    testkit::SpawnOptions options;
+    options.stdin_pipe = true;
+    return options;
+}
+
+// A chat_client connected to a FakeServer, its stdin a pipe the test writes.
+struct Chat {
+    FakeServer server;
+    ChildProcess client{
+        testkit::lab_program("chat_client"), {"--port", server.port_arg()}, with_stdin_pipe()};
+    Chat() { server.accept_client(); }
+};
+
+std::string describe_processes(const std::vector<pid_t>& pids)
+{
+    std::string text;
+    for (const pid_t pid : pids) {
+        const char state = testkit::process_state(pid);
+        text +=
+            "    pid " + std::to_string(pid) +
+            (state == 'Z' ? ": a zombie: it exited, and its parent never reaped it with waitpid\n"
+                          : ": still running (state " + std::string(1, state ? state : '?') +
+                                "): an orphan nobody stopped\n");
+    }
+    return text;
+}
+
+// Wait until no process of the client's group is left, zombies included: the client reaped its
+// child before it exited. Returns a failure description, or "" when the group is empty.
+std::string wait_for_empty_group(pid_t group, Duration timeout)
+{
+    const testkit::Deadline deadline(timeout);
+    std::vector<pid_t> left = testkit::processes_in_group(group);
+    while (!left.empty() && !deadline.expired()) {
+        // ok: /proc has no change notification; look again until the deadline.
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        left = testkit::processes_in_group(group);
+    }
+    if (left.empty()) return "";
+    return "after the client exited, " + std::to_string(left.size()) +
+           " process(es) of its group remain:\n" + describe_processes(left);
+}
+
+// The client's forked child (the stdin reader), once it exists.
+pid_t wait_for_child(ChildProcess& client)
+{
+    const testkit::Deadline deadline(Duration(5000));
+    while (!deadline.expired()) {
+        const std::vector<pid_t> children = testkit::children_of(client.pid());
+        if (!children.empty()) return children.front();
+        if (!client.running()) break;
+        // ok: /proc has no change notification; look again until the deadline.
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    throw testkit::Failure(
+        "expected chat_client to fork its stdin-reading child, but it has no child process\n" +
+        client.report());
+}
+
+// The bytes the server must see for @p typed: what the client sent, then EOF.
+void expect_client_sent_exactly(Chat& chat, const std::string& expected)
+{
+    const std::string received = chat.server.wait_for_eof();
+    EXPECT_TRUE(received == expected)
+        << "the server received " << received.size() << " bytes:\n  '" << printable(received, 300)
+        << "'\nexpected exactly " << expected.size() << " bytes:\n  '" << printable(expected, 300)
+        << "'\n"
+        << chat.client.report();
+}
+
+}  // namespace
+
+GRADED_TEST(Conversation, PrintsServerLinesWhileTheUserIsIdleAndSendsTypedLines, 6,
+            "the parent waits on the socket and the pipe at once: server lines print while nobody "
+            "types, typed lines go out while the server is silent (README §2, §4.3)")
+{
+    Chat chat;
+    chat.server.send("Welcome to the chat room! Your chat ID is: Client #1\n");
+    EXPECT_EQ(chat.client.next_stdout_line(),
+              std::string("Welcome to the chat room! Your chat ID is: Client #1"))
+        << "the server sent its welcome line and the user typed nothing yet\n"
+        << chat.client.report();
+    chat.client.write_stdin("hello everyone\n");
+    EXPECT_EQ(printable(chat.server.wait_for_bytes(15)), printable("hello everyone\n"))
+        << chat.client.report();
+    chat.server.send("ClientID 2 say >> hi there\n");
+    EXPECT_EQ(chat.client.next_stdout_line(), std::string("ClientID 2 say >> hi there"))
+        << chat.client.report();
+}
+
+GRADED_TEST(UserLines, ArriveAsExactlyTheTypedBytes, 6,
+            "each line is sent as its bytes plus '\\n': no padding to a buffer size, no lost "
+            "newline (README §4.2, mistake 4)")
+{
+    Chat chat;
+    // Typed as a user types: each line reaches the server before the next one is typed.
+    std::string typed;
+    for (const std::string line : {"hello\n", "second line\n", "third: ok\n"}) {
+        chat.client.write_stdin(line);
+        typed += line;
+        chat.server.wait_for_bytes(typed.size());
+    }
+    chat.client.close_stdin();
+    expect_client_sent_exactly(chat, typed);
+}
+
+GRADED_TEST(UserLines, TenKilobyteLineArrivesWhole, 4,
+            "a line longer than one read(2) is sent whole, as one line (README §3.3, mistake 15)")
+{
+    Chat chat;
+    std::string line;
+    for (int i = 0; i < 10 * 1024; ++i)
+        line += static_cast<char>('a' + (i * 7) % 26);
+    chat.client.write_stdin(line + "\nafter\n");
+    chat.client.close_stdin();
+    expect_client_sent_exactly(chat, line + "\nafter\n");
+}
+
+GRADED_TEST(UserLines, LastLineWithoutNewlineArrivesWhole, 4,
+            "input may end without '\\n': the last line is sent whole, not cut by strlen - 1 "
+            "(README §3.3, mistake 15)")
+{
+    Chat chat;
+    chat.client.write_stdin("first\nlast words");
+    chat.client.close_stdin();
+    expect_client_sent_exactly(chat, "first\nlast words\n");
+}
+
+GRADED_TEST(UserLines, EmptyLinesAreNotSent, 2,
+            "an empty line is not a message: the client does not send it (README §3.3)")
+{
+    Chat chat;
+    chat.client.write_stdin("\nfirst\n\n\nsecond\n\n");
+    chat.client.close_stdin();
+    expect_client_sent_exactly(chat, "first\nsecond\n");
+}
+
+GRADED_TEST(ServerLines, PrintWholeWhenSentOneByteAtATime, 4,
+            "a server line that arrives in pieces prints once, whole (README §4.1, mistake 12)")
+{
+    Chat chat;
+    const std::string welcome = "Welcome to the chat room! Your chat ID is: Client #1\n";
+    const std::string message = "ClientID 2 say >> pieces\n";
+    chat.server.send_in_pieces(welcome, 1);
+    chat.server.send_in_pieces(message, 1);
+    EXPECT_TRUE(chat.client.wait_for_stdout("pieces\n")) << chat.client.report();
+    EXPECT_EQ(printable(chat.client.stdout_text()), printable(welcome + message))
+        << "the server sent two lines, one byte per TCP segment\n"
+        << chat.client.report();
+}
+
+GRADED_TEST(ServerLines, PrintEachOfSeveralLinesSentInOneSegment, 4,
+            "one read may hold several lines: each prints on its own, nothing added (README §4.1)")
+{
+    Chat chat;
+    const std::string lines =
+        "ClientID 2 say >> one\nClientID 3 say >> two\nClientID 2 say >> three\n";
+    chat.server.send(lines);
+    EXPECT_TRUE(chat.client.wait_for_stdout("three\n")) << chat.client.report();
+    chat.server.send("ClientID 4 say >> four\n");
+    EXPECT_TRUE(chat.client.wait_for_stdout("four\n")) << chat.client.report();
+    EXPECT_EQ(printable(chat.client.stdout_text()), printable(lines + "ClientID 4 say >> four\n"))
+        << chat.client.report();
+}
+
+GRADED_TEST(Quitting, ExitInAnyCaseEndsTheClientAndTheConnection, 4,
+            "'exit' quits: status 0, the server reads EOF, the child is reaped (README §3.3, §3.4)")
+{
+    Chat chat;
+    chat.client.write_stdin("hello\nExIt\nnot sent\n");  // stdin stays open: 'exit' alone must quit
+    const testkit::ExitStatus status = chat.client.expect_exit();
+    EXPECT_TRUE(status.exited_with(0)) << chat.client.report();
+    expect_client_sent_exactly(chat, "hello\n");
+    const std::string left = wait_for_empty_group(chat.client.pid(), Duration(1000));
+    EXPECT_EQ(left, "") << chat.client.report();
+}
+
+GRADED_TEST(Quitting, EndOfInputEndsTheClientAndTheConnection, 4,
+            "the end of stdin quits: the parent sees EOF on the pipe only if it closed its own "
+            "write end (README §3.1, §3.4)")
+{
+    Chat chat;
+    chat.client.write_stdin("hello\n");
+    chat.client.close_stdin();
+    const auto status = chat.client.wait_for_exit();
+    ASSERT_TRUE(status.has_value())
+        << "stdin ended but chat_client is still running: does the parent keep the pipe's write "
+           "end open, so that it never reads EOF?\n"
+        << chat.client.report();
+    EXPECT_TRUE(status->exited_with(0)) << chat.client.report();
+    expect_client_sent_exactly(chat, "hello\n");
+    const std::string left = wait_for_empty_group(chat.client.pid(), Duration(1000));
+    EXPECT_EQ(left, "") << chat.client.report();
+}
+
+GRADED_TEST(ServerGone, ClientSaysSoStopsAndReapsItsChildAndExits0, 6,
+            "when the server closes, the parent tells the user, terminates and reaps the child: no "
+            "orphan, no zombie (README §3.4, mistake 9)")
+{
+    Chat chat;
+    chat.client.write_stdin("hello\n");
+    chat.server.wait_for_bytes(6);
+    chat.server.send("goodbye\n");
+    chat.server.close_connection();  // the user types nothing more: the child is blocked in read
+    const auto status = chat.client.wait_for_exit(Duration(3000));
+    ASSERT_TRUE(status.has_value())
+        << "the server closed the connection 3 s ago; chat_client still runs\n"
+        << chat.client.report();
+    EXPECT_TRUE(status->exited_with(0)) << chat.client.report();
+    EXPECT_EQ(chat.client.next_stdout_line(Duration(0)), std::string("goodbye"))
+        << chat.client.report();
+    EXPECT_NE(chat.client.stderr_text().find("closed the connection"), std::string::npos)
+        << "the user should be told (on stderr) that the server closed the connection\n"
+        << chat.client.report();
+    const std::string left = wait_for_empty_group(chat.client.pid(), Duration(1000));
+    EXPECT_EQ(left, "") << chat.client.report();
+    chat.server.wait_for_eof();
+}
+
+GRADED_TEST(ParentKilled, ChildDoesNotLingerAndTheConnectionCloses, 6,
+            "if the parent dies (even by SIGKILL), the child must not live on as an orphan holding "
+            "the terminal or the connection (README §3.2, mistakes 9 and 14)")
+{
+    Chat chat;
+    const pid_t child = wait_for_child(chat.client);
+    chat.client.write_stdin("hello\n");
+    chat.server.wait_for_bytes(6);
+    chat.client.send_signal(SIGKILL);
+    chat.client.expect_exit();
+    // The child is re-parented to this test (a child subreaper), so it shows as a zombie here once
+    // it exits: that is our job to reap, not the dead parent's.
+    const testkit::Deadline deadline(Duration(3000));
+    std::vector<pid_t> alive;
+    do {
+        alive.clear();
+        for (const pid_t pid : testkit::processes_in_group(chat.client.pid())) {
+            if (testkit::process_state(pid) == 'Z') {
+                ::waitpid(pid, nullptr, WNOHANG);
+            } else {
+                alive.push_back(pid);
+            }
+        }
+        // ok: /proc has no change notification; look again until the deadline.
+        if (!alive.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    } while (!alive.empty() && !deadline.expired());
+    EXPECT_TRUE(alive.empty()) << "3 s after the parent (pid " << chat.client.pid()
+                               << ") was killed with SIGKILL, its child (pid " << child
+                               << ") still runs:\n"
+                               << describe_processes(alive)
+                               << "  (PR_SET_PDEATHSIG in the child makes the kernel stop it)\n"
+                               << chat.client.report();
+    chat.server.wait_for_eof(Duration(3000));
+}
+
+GRADED_TEST(
+    ChildFds, HoldsNoSocketAndNoEpollFd, 6,
+    "fork copies every fd, close-on-exec or not: the child must close the socket (and never "
+    "hold the epoll fd) (README §3.2, mistake 14)")
+{
+    Chat chat;
+    const pid_t child = wait_for_child(chat.client);
+    // The child closes what it must not hold right after fork: give it a moment to get there.
+    const testkit::Deadline deadline(Duration(3000));
+    std::string fds;
+    bool clean = false;
+    while (!clean && !deadline.expired()) {
+        fds = testkit::describe_fds(child);
+        clean =
+            fds.find("socket:") == std::string::npos && fds.find("eventpoll") == std::string::npos;
+        // ok: /proc has no change notification; look again until the deadline.
+        if (!clean) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_TRUE(clean) << "the stdin-reading child (pid " << child
+                       << ") should hold no socket and no epoll fd "
+                          "(only stdin, stdout, stderr, the pipe's write end and what the test "
+                          "environment passed down); it holds:\n"
+                       << fds << chat.client.report();
+}
+
+GRADED_TEST(Terminal, TypedLinesReachTheServerAndCtrlDQuits, 4,
+            "on a real terminal: Enter sends the line, Ctrl-D at the start of a line is the end of "
+            "input (README §3.3)")
+{
+    FakeServer server;
+    testkit::Pty terminal;
+    const auto [program, args] = terminal.command_with_stdin(testkit::lab_program("chat_client"),
+                                                             {"--port", server.port_arg()});
+    ChildProcess client(program, args);
+    server.accept_client();
+    server.send("Welcome to the chat room! Your chat ID is: Client #1\n");
+    EXPECT_EQ(client.next_stdout_line(),
+              std::string("Welcome to the chat room! Your chat ID is: Client #1"))
+        << client.report();
+    terminal.type("hello from a terminal\r");
+    EXPECT_EQ(printable(server.wait_for_bytes(22)), printable("hello from a terminal\n"))
+        << client.report();
+    terminal.type("\rsecond\r");
+    terminal.type(std::string(1, testkit::Pty::kEndOfFile));
+    const testkit::ExitStatus status = client.expect_exit();
+    EXPECT_TRUE(status.exited_with(0)) << "Ctrl-D should end the client\n" << client.report();
+    const std::string received = server.wait_for_eof();
+    EXPECT_EQ(printable(received), printable("hello from a terminal\nsecond\n")) << client.report();
+}

@@ -1,0 +1,129 @@
+// Unit tests of the stdin reader's loop (stdin_reader.cpp), run in the test process: stdin and the
+// pipe to the parent are replaced by pipes the test fills and reads.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "failure.h"
+#include "fd.h"
+#include "graded.h"
+#include "stdin_reader.h"
+
+using chat::ReaderEnd;
+
+namespace {
+
+struct Pipe {
+    kit::Fd read_end;
+    kit::Fd write_end;
+    Pipe()
+    {
+        int ends[2];
+        if (::pipe2(ends, O_CLOEXEC) != 0) throw testkit::Failure("pipe2 failed");
+        read_end.reset(ends[0]);
+        write_end.reset(ends[1]);
+    }
+};
+
+void write_all(int fd, std::string_view data)
+{
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd, data.data(), data.size());
+        if (n <= 0) throw testkit::Failure("test: writing a pipe failed");
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+std::string read_to_end(int fd)
+{
+    std::string all;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0)
+        all.append(buffer, static_cast<std::size_t>(n));
+    return all;
+}
+
+// Run forward_stdin_lines with @p typed as the whole of stdin; return what it wrote to the pipe.
+std::string forward(const std::string& typed, ReaderEnd* end = nullptr)
+{
+    Pipe in;
+    Pipe out;
+    write_all(in.write_end.get(), typed);  // fits in the pipe's buffer (64 KiB)
+    in.write_end.reset();                  // the end of the input
+    const ReaderEnd result = chat::forward_stdin_lines(in.read_end.get(), out.write_end.get());
+    if (end != nullptr) *end = result;
+    out.write_end.reset();
+    return read_to_end(out.read_end.get());
+}
+
+}  // namespace
+
+GRADED_TEST(ExitCommand, IsExitInAnyCaseAndNothingElse, 2,
+            "'exit' in any case quits; a line that only starts with it is a message (README §3.3)")
+{
+    for (const char* line : {"exit", "EXIT", "Exit", "eXiT"}) {
+        EXPECT_TRUE(chat::is_exit_command(line)) << "'" << line << "' is the quit command";
+    }
+    for (const char* line : {"", "exi", "exit now", "exited", " exit", "exit ", "quit"}) {
+        EXPECT_FALSE(chat::is_exit_command(line))
+            << "'" << line
+            << "' is not the quit command (the tutorial's strncasecmp(msg, \"EXIT\", "
+            << "4) would quit on 'exited')";
+    }
+}
+
+GRADED_TEST(ForwardStdinLines, WritesEachLineWithExactlyOneNewline, 2,
+            "each typed line goes into the pipe whole, with its one '\\n' (README §3.3)")
+{
+    ReaderEnd end{};
+    EXPECT_EQ(testkit::printable(forward("hello\nsecond line\n", &end)),
+              testkit::printable("hello\nsecond line\n"));
+    EXPECT_EQ(end, ReaderEnd::EndOfInput);
+    EXPECT_EQ(testkit::printable(forward("windows\r\n")), testkit::printable("windows\n"))
+        << "a \"\\r\\n\" ending becomes \"\\n\"";
+}
+
+GRADED_TEST(
+    ForwardStdinLines, EndsTheLastLineThatHasNoNewline, 2,
+    "a last line without '\\n' is sent whole, not cut by strlen - 1 (README §3.3, mistake 15)")
+{
+    EXPECT_EQ(testkit::printable(forward("first\nlast words")),
+              testkit::printable("first\nlast words\n"));
+}
+
+GRADED_TEST(
+    ForwardStdinLines, KeepsATenKilobyteLineWhole, 2,
+    "a line longer than one read is put together before it is written (README §3.3, mistake 15)")
+{
+    std::string line;
+    for (int i = 0; i < 10 * 1024; ++i)
+        line += static_cast<char>('a' + i % 26);
+    const std::string got = forward(line + "\nafter\n");
+    EXPECT_TRUE(got == line + "\nafter\n")
+        << "wrote " << got.size() << " bytes: " << testkit::printable(got, 120);
+}
+
+GRADED_TEST(ForwardStdinLines, SkipsEmptyLinesAndStopsAtExit, 2,
+            "empty lines are not messages; 'exit' ends the loop and is not sent (README §3.3)")
+{
+    ReaderEnd end{};
+    EXPECT_EQ(testkit::printable(forward("\nfirst\n\n\nsecond\nExit\nnot sent\n", &end)),
+              testkit::printable("first\nsecond\n"));
+    EXPECT_EQ(end, ReaderEnd::ExitTyped);
+}
+
+GRADED_TEST(
+    ForwardStdinLines, StopsWhenThePipeHasNoReader, 2,
+    "a parent that is gone is EPIPE from write: the child stops instead of dying (README §3.2)")
+{
+    Pipe in;
+    Pipe out;
+    write_all(in.write_end.get(), "hello\n");
+    in.write_end.reset();
+    out.read_end.reset();  // the parent is gone
+    // The test process ignores SIGPIPE, as the child does: the write fails with EPIPE.
+    EXPECT_EQ(chat::forward_stdin_lines(in.read_end.get(), out.write_end.get()),
+              ReaderEnd::ParentGone);
+}
