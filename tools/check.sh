@@ -41,8 +41,14 @@ configure() {  # configure DIR [cmake args...]
   cmake -S "${SRC:-.}" -B "$dir" "${GENERATOR[@]}" "$@" >/dev/null
 }
 
+# Build a tree, showing only what is not a progress line; the status is the build's.
+quiet_build() {
+  cmake --build "$1" -j "$JOBS" 2>&1 | { grep -v '^\[' || true; }
+  return "${PIPESTATUS[0]}"
+}
+
 build_all() {
-  configure "$BUILD" -DKIT_STACK=solutions && cmake --build "$BUILD" -j "$JOBS" 2>&1 | grep -v '^\[' ; return "${PIPESTATUS[0]}"
+  configure "$BUILD" -DKIT_STACK=solutions && quiet_build "$BUILD"
 }
 
 grade() {
@@ -59,14 +65,12 @@ stack_mine() {
     cp -p solutions/"$lab"/* "$tree/src/$lab/"
   done
   SRC="$tree/src" configure "$tree/build" -DKIT_STACK=mine -DKIT_VARIANTS="student;solution" &&
-    cmake --build "$tree/build" -j "$JOBS" 2>&1 | grep -v '^\[' && [ "${PIPESTATUS[0]}" -eq 0 ] &&
-    grade --build "$tree/build" --expect all-pass
+    quiet_build "$tree/build" && grade --build "$tree/build" --expect all-pass
 }
 
 sanitizers() {
   local tree="$BUILD/san-reference"
-  configure "$tree" -DKIT_SANITIZE=ON -DKIT_VARIANTS=solution &&
-    cmake --build "$tree" -j "$JOBS" 2>&1 | grep -v '^\[' && [ "${PIPESTATUS[0]}" -eq 0 ] &&
+  configure "$tree" -DKIT_SANITIZE=ON -DKIT_VARIANTS=solution && quiet_build "$tree" &&
     TIMEOUT_SCALE=${TIMEOUT_SCALE:-3} grade --build "$tree" --reference --expect all-pass
 }
 
