@@ -99,11 +99,11 @@ function(kit_add_lab lab)
       target_link_libraries(${target} PRIVATE ${lib} testkit testkit_main)
       target_compile_definitions(${target} PRIVATE KIT_BIN_DIR="${bin_dir}" KIT_LAB="${lab}")
       kit_strict_warnings(${target})
-      gtest_discover_tests(${target} TEST_PREFIX ${test_prefix} DISCOVERY_MODE PRE_TEST
+      gtest_discover_tests(${target} TEST_PREFIX ${test_prefix} DISCOVERY_MODE PRE_TEST NO_PRETTY_VALUES
                            DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${KIT_CTEST_BACKSTOP_S})
       if(kind STREQUAL "blackbox")
         add_dependencies(${target} ${programs} shortio)
-        gtest_discover_tests(${target} TEST_PREFIX ${test_prefix} TEST_SUFFIX .UnderShortIO
+        gtest_discover_tests(${target} TEST_PREFIX ${test_prefix} TEST_SUFFIX .UnderShortIO NO_PRETTY_VALUES
                              DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
                              PROPERTIES TIMEOUT ${KIT_CTEST_BACKSTOP_S} ENVIRONMENT KIT_SHORTIO=1)
       endif()

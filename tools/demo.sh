@@ -43,7 +43,7 @@ if [ -x "$bin/lab03_epoll_server/chat_server" ]; then
   echo "== lab03: the epoll chat room, three scripted users =="
   echo "\$ chat_server --mode et --port 0"
   start_server /tmp/demo-chat-server.log "$bin/lab03_epoll_server/chat_server" --mode et
-  python3 tools/demo_chat.py "$port"
+  python3 tools/demo_chat.py "$port" /tmp/demo-chat-server.log
 fi
 echo
 echo "demo: done"

@@ -68,10 +68,7 @@ def run_ctest(build, regex, jobs):
             return results
         for case in ET.parse(path).getroot().iter("testcase"):
             out = case.find("system-out")
-            # CMake (3.25) names an instantiation with a custom name "Suite.Name/Lt  # GetParam() = ...":
-            # keep GoogleTest's name, which the rest of this script uses.
-            name = re.sub(r" +# GetParam\(\) = .*?((?:\.UnderShortIO)?)$", r"\1", case.get("name"))
-            results[name] = (case.get("status"),
+            results[case.get("name")] = (case.get("status"),
                                          out.text if out is not None and out.text else "",
                                          float(case.get("time") or 0))
         return results

@@ -1,0 +1,64 @@
+// chat_server: lab03's epoll chat room (given; the work is in chat_server.cpp).
+//
+//   chat_server [--host ADDR] [--port N] [--mode lt|et]
+//
+// Prints "listening on ADDR:PORT" first (the real port, also for --port 0), then serves the room
+// until SIGINT/SIGTERM, which end it with exit status 0.
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <exception>
+
+#include "address.h"
+#include "chat_server.h"
+#include "cli.h"
+#include "net.h"
+#include "sys_error.h"
+
+namespace {
+
+// SIGINT and SIGTERM become readable events on a signalfd that the event loop watches like any
+// socket: no handler runs in the middle of the loop, and the loop returns normally.
+kit::Fd stop_on_sigint_sigterm()
+{
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) throw kit::SysError("sigprocmask", errno);
+    kit::Fd stop(::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!stop) throw kit::SysError("signalfd(SIGINT, SIGTERM)", errno);
+    return stop;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    const kit::ProgramInfo info{
+        "chat_server",
+        "lab03: the epoll chat room (one thread, one epoll_wait loop)",
+        {{"mode", "lt|et", "epoll triggering: level (lt) or edge (et)", "lt", {"lt", "et"}}}};
+    const kit::Options options = kit::parse_command_line(argc, argv, info);
+    const chat::Mode mode = options.get("mode") == "et" ? chat::Mode::Et : chat::Mode::Lt;
+    try {
+        kit::Fd stop = stop_on_sigint_sigterm();
+        // A burst of clients connecting at once waits in the accept queue: make it long.
+        kit::Fd listener = net::listen_tcp(options.host, options.port, SOMAXCONN);
+        const std::uint16_t port = net::bound_port(listener);
+        chat::ChatServer server(std::move(listener), mode, std::move(stop));
+        std::printf("listening on %s\n", kit::host_port(options.host, port).c_str());
+        std::fflush(stdout);  // the autograder waits for this line: do not leave it in a buffer
+        std::fprintf(stderr, "chat_server: mode %s\n", std::string(chat::to_string(mode)).c_str());
+        server.run();
+        std::fprintf(stderr, "chat_server: signal received, %zu clients online, exiting\n",
+                     server.client_count());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "chat_server: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

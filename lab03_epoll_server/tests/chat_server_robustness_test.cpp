@@ -1,0 +1,313 @@
+// Black-box tests of chat_server: what clients do to a server (vanish, never read, send garbage)
+// and what the server must not do (leak fds, spin while idle). Each test runs as ".../Lt" and
+// ".../Et", and again under the short-I/O injector (".UnderShortIO").
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <csignal>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "chat_test_support.h"
+
+using namespace lab03;
+
+namespace {
+
+class Disconnects : public ModeTest {};
+class SlowReceivers : public ModeTest {};
+class BadInput : public ModeTest {};
+class Resources : public ModeTest {};
+LAB03_BOTH_MODES(Disconnects);
+LAB03_BOTH_MODES(SlowReceivers);
+LAB03_BOTH_MODES(BadInput);
+LAB03_BOTH_MODES(Resources);
+
+// Read from @p sock until @p expected bytes came (or the deadline passed); returns the count.
+std::size_t read_bytes(int sock, std::size_t expected, Duration timeout)
+{
+    const testkit::Deadline deadline(timeout);
+    std::size_t got = 0;
+    char chunk[65536];
+    while (got < expected && !deadline.expired()) {
+        pollfd pfd{sock, POLLIN, 0};
+        if (::poll(&pfd, 1, deadline.poll_timeout_ms()) <= 0) continue;
+        const ssize_t n = ::recv(sock, chunk, sizeof chunk, MSG_DONTWAIT);
+        if (n == 0) break;
+        if (n > 0) got += static_cast<std::size_t>(n);
+    }
+    return got;
+}
+
+}  // namespace
+
+GRADED_TEST_P(
+    Disconnects, SurviveAReceiverResetMidBroadcast, 6,
+    "a send to a vanished client fails with ECONNRESET/EPIPE: drop that client, never exit "
+    "(README §5.2, mistake 6)")
+{
+    ChatServerProcess server(mode());
+    LineClient talker = join(server, 1);
+    LineClient rude = join(server, 2);  // never reads again: its unread bytes make close send RST
+    LineClient bystander = join(server, 3);
+    const std::vector<std::string> lines = numbered_lines("msg", 100, 1000);
+    for (std::size_t i = 0; i < 50; ++i) {
+        talker.send_line(lines[i]);
+        ASSERT_EQ(bystander.expect_line(), said(1, lines[i])) << server.process.report();
+    }
+    // Stop the server, so that the next line is waiting *before* it learns of the reset: it then
+    // broadcasts to a connection the peer has already reset.
+    server.process.send_signal(SIGSTOP);
+    talker.send_line("while you slept");
+    rude.close_with_rst();
+    server.process.send_signal(SIGCONT);
+    EXPECT_EQ(bystander.expect_line(), said(1, "while you slept")) << server.process.report();
+    for (std::size_t i = 50; i < lines.size(); ++i) {
+        talker.send_line(lines[i]);
+        ASSERT_EQ(bystander.expect_line(), said(1, lines[i]))
+            << "after client #2 reset its connection mid-broadcast\n"
+            << server.process.report();
+    }
+    ASSERT_TRUE(server.process.running()) << server.process.report();
+    LineClient newcomer = join(server, 4);
+    talker.send_line("still here");
+    EXPECT_EQ(newcomer.expect_line(), said(1, "still here"));
+    EXPECT_EQ(bystander.expect_line(), said(1, "still here"));
+}
+
+GRADED_TEST_P(
+    Disconnects, SurviveASenderThatResetsRightAfterTwoLines, 4,
+    "answering a client that already reset raises SIGPIPE, which kills the process unless "
+    "sends use MSG_NOSIGNAL (README §5.2, mistake 6)")
+{
+    ChatServerProcess server(mode());
+    const std::size_t baseline = testkit::open_fds(server.process.pid()).size();
+    {
+        LineClient rude = join(server, 1);
+        // While the server is stopped: two lines, then a reset. It reads both lines and the reset,
+        // and its answers ("you are alone") go to a connection that is already gone.
+        server.process.send_signal(SIGSTOP);
+        rude.send_raw("one\ntwo\n");
+        rude.close_with_rst();
+        server.process.send_signal(SIGCONT);
+    }
+    ASSERT_TRUE(testkit::wait_until_fd_count(server.process.pid(), baseline))
+        << "the server should have dropped client #1 after its reset\n"
+        << server.process.report();
+    ASSERT_TRUE(server.process.running()) << server.process.report();
+    LineClient next = join(server, 2);
+    next.send_line("anyone?");
+    EXPECT_EQ(next.expect_line(), kAlone) << server.process.report();
+}
+
+GRADED_TEST_P(SlowReceivers, DoNotDelayOthers, 6,
+              "a client that never reads must not stall the room: queue its output, arm EPOLLOUT, "
+              "never block on one client (README §5, mistake 8)")
+{
+    ChatServerProcess server(mode());
+    LineClient talker = join(server, 1);
+    LineClient fast = join(server, 2);
+    const kit::Fd slow = connect_non_reader(server.port);  // client #3: never reads a byte
+    talker.send_line("hello");
+    ASSERT_EQ(fast.expect_line(), said(1, "hello")) << server.process.report();
+    const std::vector<std::string> lines = numbered_lines("flood", 150, 4000);  // 600 KB
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        talker.send_line(lines[i]);
+        std::string got;
+        try {
+            got = fast.expect_line(Duration(3000));
+        } catch (const testkit::Failure& e) {
+            FAIL() << "line " << i
+                   << " of 150 (4000 bytes each) did not reach a client that reads, "
+                   << "while another client never reads: the room stalls behind it\n"
+                   << e.what() << "\n"
+                   << server.process.report();
+        }
+        ASSERT_EQ(got, said(1, lines[i])) << "line " << i;
+    }
+}
+
+GRADED_TEST_P(SlowReceivers, AreDroppedPastTheBound, 4,
+              "the output queued for a client that never reads is bounded: past the bound, drop it "
+              "(README §5.3, mistake 8)")
+{
+    ChatServerProcess server(mode());
+    LineClient talker = join(server, 1);
+    LineClient fast = join(server, 2);
+    kit::Fd slow = connect_non_reader(server.port);                             // client #3
+    const std::vector<std::string> lines = numbered_lines("flood", 150, 4000);  // 600 KB
+    for (const std::string& line : lines) {
+        talker.send_line(line);
+        ASSERT_EQ(fast.expect_line(), said(1, line)) << server.process.report();
+    }
+    std::size_t got = 0;
+    const bool closed = read_until_closed(slow.get(), Duration(5000), got);
+    EXPECT_TRUE(closed)
+        << "600 KB went to a client that never read; the server should have dropped it "
+        << "(closed its connection) once its queue passed the bound. It read " << got
+        << " bytes and the connection is still open\n"
+        << server.process.report();
+    EXPECT_LT(got, 150u * 4000u) << "everything was queued for the slow client: no bound?";
+    slow.reset();
+    talker.send_line("after the drop");
+    EXPECT_EQ(fast.expect_line(), said(1, "after the drop"));
+}
+
+GRADED_TEST_P(BadInput, OverLongLineGetsAnErrorAndIsNotBroadcast, 4,
+              "a line over 4096 bytes is answered with 'error: ...', not broadcast, and the sender "
+              "stays connected; memory stays bounded (README §4.5, mistake 5)")
+{
+    ChatServerProcess server(mode());
+    LineClient a = join(server, 1);
+    LineClient b = join(server, 2);
+    const std::string longest(4096, 'k');
+    a.send_raw(longest + "\n");
+    EXPECT_EQ(b.expect_line(), said(1, longest)) << "a line of exactly 4096 bytes is allowed";
+    a.send_raw(std::string(5000, 'x') + "\n");
+    const std::string reply = a.expect_line();
+    EXPECT_EQ(reply.rfind("error: ", 0), 0u)
+        << "the sender of a 5000-byte line got '" << testkit::printable(reply) << "'";
+    a.send_line("still connected");
+    EXPECT_EQ(b.expect_line(), said(1, "still connected"))
+        << "the over-long line must not be broadcast, and the sender stays in the room";
+    // A megabyte with no newline at all: the server keeps at most the limit of it.
+    a.send_raw(std::string(1024 * 1024, 'y'), Duration(20000));
+    a.send_raw("\n");
+    const std::string second = a.expect_line(Duration(10000));
+    EXPECT_EQ(second.rfind("error: ", 0), 0u) << testkit::printable(second);
+    a.send_line("and now?");
+    EXPECT_EQ(b.expect_line(), said(1, "and now?")) << server.process.report();
+}
+
+GRADED_TEST_P(
+    BadInput, PassesBinaryBytesThrough, 2,
+    "a line is bytes up to '\\n': NUL and invalid UTF-8 pass through unchanged, nothing is "
+    "cut at a NUL (README §4.4)")
+{
+    ChatServerProcess server(mode());
+    LineClient a = join(server, 1);
+    LineClient b = join(server, 2);
+    const std::string garbage("nul\0byte \xff\xfe bad \xc3\x28 utf-8 \x01\x7f end", 36);
+    a.send_raw(garbage + "\n");
+    const std::string expected = said(1, garbage) + "\n";
+    EXPECT_EQ(testkit::printable(b.read_exactly(expected.size())), testkit::printable(expected));
+    b.expect_silence(Duration(100));
+}
+
+GRADED_TEST_P(Resources, NoFdLeakAfter1000ConnectDisconnectCycles, 4,
+              "every departed client's socket is removed from epoll and closed (README §4.6)")
+{
+    raise_fd_limit(2048);
+    ChatServerProcess server(mode());
+    const std::size_t baseline = testkit::open_fds(server.process.pid()).size();
+    LineClient stays = join(server, 1);
+    for (int i = 0; i < 1000; ++i) {
+        LineClient visitor = LineClient::connect(server.port);
+        const std::string line = visitor.expect_line();
+        ASSERT_EQ(line, welcome(i + 2)) << "cycle " << i << "\n" << server.process.report();
+    }
+    EXPECT_TRUE(testkit::wait_until_fd_count(server.process.pid(), baseline + 1, Duration(10000)))
+        << "after 1000 clients came and went, the server should hold its " << baseline
+        << " fds plus one client's socket; it holds:\n"
+        << testkit::describe_fds(server.process.pid());
+    LineClient last = join(server, 1002);
+    last.send_line("done");
+    EXPECT_EQ(stays.expect_line(), said(1002, "done"));
+}
+
+GRADED_TEST_P(
+    Resources, WaitsInEpollAndDoesNotSpinWhileIdle, 4,
+    "the server sleeps in epoll_wait; an EPOLLOUT left armed after the queue drained wakes a "
+    "level-triggered loop forever (README §5.2)")
+{
+    testkit::SyscallCounts counts;
+    ChatServerProcess server(mode(), counts.spawn_options());
+    LineClient talker = join(server, 1);
+    const kit::Fd slow = connect_non_reader(server.port);  // client #2, reads only later
+    // Make the server queue output for the slow client (its kernel buffers take ~100 KB, a little
+    // more with the injector's tiny writes), so that it meets EAGAIN and arms EPOLLOUT; then let
+    // the client read everything, so that the queue drains and EPOLLOUT must be disarmed.
+    const std::vector<std::string> lines = numbered_lines("fill", 80, 4000);  // at most 320 KB
+    std::size_t sent = 0;
+    std::uint64_t written = welcome(1).size() + 1 + welcome(2).size() + 1;  // by the server, so far
+    for (const std::string& line : lines) {
+        talker.send_line(line);
+        sent += said(1, line).size() + 1;
+        written += said(1, line).size() + 1;
+        // Wait until the server wrote the whole line or met EAGAIN: one line at a time, so that
+        // the queue stays far below the bound when EAGAIN comes.
+        const testkit::Deadline deadline(Duration(5000));
+        while (!deadline.expired()) {
+            const shortio_counts now = counts.snapshot();
+            if (now.writes_would_block > 0 || now.socket_write_bytes >= written) break;
+            std::this_thread::sleep_for(
+                std::chrono::milliseconds(1));  // ok: counters have no notification
+        }
+        if (counts.snapshot().writes_would_block > 0) break;
+    }
+    const std::size_t got = read_bytes(slow.get(), sent, Duration(10000));
+    ASSERT_EQ(got, sent) << "the slow client, reading at last, should get every line\n"
+                         << server.process.report();
+    const shortio_counts before = counts.snapshot();
+    const double cpu = testkit::cpu_share_while_idle(server.process.pid(), Duration(600));
+    const shortio_counts after = counts.snapshot();
+    EXPECT_GT(before.epoll_create, 0u)
+        << "the server never created an epoll instance: " << testkit::describe(before);
+    EXPECT_EQ(after.poll + after.ppoll + after.select + after.pselect, 0u)
+        << "lab03 waits with epoll_wait, not poll/select: " << testkit::describe(after);
+    const std::uint64_t waits =
+        (after.epoll_wait + after.epoll_pwait) - (before.epoll_wait + before.epoll_pwait);
+    EXPECT_LE(waits, 3u)
+        << "with nothing happening, epoll_wait returned " << waits
+        << " times in 600 ms: a busy loop (EPOLLOUT still armed with nothing to write?)";
+    EXPECT_LT(cpu, 0.1) << "an idle server used " << cpu * 100 << "% of a CPU";
+}
+
+GRADED_TEST_P(Resources, RefusesClientsBeyondTheFdLimitWithoutHanging, 4,
+              "out of fds (EMFILE), a connection left in the accept queue hangs its client (ET) or "
+              "spins the loop (LT): refuse it (README §4.3, mistake 16)")
+{
+    ChatServerProcess server(mode());
+    const pid_t pid = server.process.pid();
+    const std::vector<int> fds = testkit::open_fds(pid);
+    rlimit limit{};
+    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit), 0);
+    const rlimit original = limit;
+    // New fds get the lowest free numbers below the limit: leave exactly 3 free numbers below it.
+    int free_numbers = 0;
+    int number = 0;
+    for (; free_numbers < 3; ++number) {
+        if (std::find(fds.begin(), fds.end(), number) == fds.end()) ++free_numbers;
+    }
+    limit.rlim_cur = static_cast<rlim_t>(number);  // room for 3 more descriptors
+    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr), 0) << std::strerror(errno);
+    std::vector<LineClient> clients;
+    for (int i = 0; i < 8; ++i)
+        clients.push_back(LineClient::connect(server.port));
+    int welcomed = 0;
+    int refused = 0;
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        try {
+            const std::string line = clients[i].expect_line(Duration(3000));
+            EXPECT_EQ(line.rfind("Welcome", 0), 0u) << testkit::printable(line);
+            ++welcomed;
+        } catch (const testkit::Failure& e) {
+            ASSERT_TRUE(clients[i].closed_by_peer(Duration(10)))
+                << "client " << i + 1
+                << " of 8, connecting while the server is out of fds, was neither "
+                << "welcomed nor refused: it hangs in the accept queue\n"
+                << e.what() << "\n"
+                << server.process.report();
+            ++refused;
+        }
+    }
+    EXPECT_GE(welcomed, 1);
+    EXPECT_GE(refused, 1) << "with room for 3 descriptors, 8 clients cannot all be welcomed";
+    clients.clear();
+    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &original, nullptr), 0);
+    ASSERT_TRUE(server.process.running()) << server.process.report();
+    LineClient later = LineClient::connect(server.port);
+    EXPECT_EQ(later.expect_line().rfind("Welcome", 0), 0u)
+        << "once fds are free, clients are welcomed again";
+}

@@ -1,0 +1,144 @@
+// Unit tests of lab03: ChatServer's setup, in the test process, and the given OutputBuffer.
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "chat_server.h"
+#include "graded.h"
+#include "line_client.h"
+#include "net.h"
+#include "output_buffer.h"
+
+namespace {
+
+// The registrations of epoll instance @p epfd, from /proc/self/fdinfo: fd -> event mask.
+std::map<int, unsigned> registrations(int epfd)
+{
+    std::ifstream info("/proc/self/fdinfo/" + std::to_string(epfd));
+    std::map<int, unsigned> found;
+    std::string line;
+    while (std::getline(info, line)) {
+        int fd = -1;
+        unsigned events = 0;
+        if (std::sscanf(line.c_str(), "tfd: %d events: %x", &fd, &events) == 2) found[fd] = events;
+    }
+    return found;
+}
+
+kit::Fd make_eventfd()
+{
+    return kit::Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+}
+
+}  // namespace
+
+GRADED_TEST(ChatServerSetup, CreatesACloseOnExecEpollInstance, 2,
+            "epoll_create1(EPOLL_CLOEXEC): the size argument of epoll_create was never a maximum "
+            "(README §2.1, misconception 2)")
+{
+    for (const chat::Mode mode : {chat::Mode::Lt, chat::Mode::Et}) {
+        kit::Fd listener = net::listen_tcp("127.0.0.1", 0);
+        const chat::ChatServer server(std::move(listener), mode, make_eventfd());
+        ASSERT_GE(server.epoll_fd(), 0);
+        const int flags = ::fcntl(server.epoll_fd(), F_GETFD);
+        EXPECT_TRUE(flags >= 0 && (flags & FD_CLOEXEC) != 0)
+            << "the epoll fd must be close-on-exec";
+        char target[256] = {};
+        const std::string link = "/proc/self/fd/" + std::to_string(server.epoll_fd());
+        const ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+        EXPECT_EQ(std::string(target, n > 0 ? static_cast<std::size_t>(n) : 0),
+                  "anon_inode:[eventpoll]");
+    }
+}
+
+GRADED_TEST(
+    ChatServerSetup, RegistersListenerAndStopFdForReadingInTheChosenMode, 4,
+    "the listener is watched for EPOLLIN, with EPOLLET exactly in edge-triggered mode, and it "
+    "is nonblocking (README §2.2, §4.1)")
+{
+    for (const chat::Mode mode : {chat::Mode::Lt, chat::Mode::Et}) {
+        kit::Fd listener = net::listen_tcp("127.0.0.1", 0);
+        const int listen_fd = listener.get();
+        kit::Fd stop = make_eventfd();
+        const int stop_fd = stop.get();
+        const chat::ChatServer server(std::move(listener), mode, std::move(stop));
+        const auto found = registrations(server.epoll_fd());
+        const char* name = mode == chat::Mode::Et ? "et" : "lt";
+        ASSERT_EQ(found.count(listen_fd), 1u) << name << ": the listener is not in the epoll set";
+        ASSERT_EQ(found.count(stop_fd), 1u) << name << ": the stop fd is not in the epoll set";
+        for (const int fd : {listen_fd, stop_fd}) {
+            const unsigned events = found.at(fd);
+            EXPECT_NE(events & EPOLLIN, 0u)
+                << name << ": fd " << fd << " must be watched for EPOLLIN";
+            EXPECT_EQ(events & EPOLLOUT, 0u) << name << ": nothing to write: no EPOLLOUT";
+            EXPECT_EQ((events & EPOLLET) != 0, mode == chat::Mode::Et)
+                << name << ": EPOLLET is for et only";
+        }
+        EXPECT_NE(::fcntl(listen_fd, F_GETFL) & O_NONBLOCK, 0)
+            << name << ": the listener must be nonblocking";
+    }
+}
+
+GRADED_TEST(
+    ChatServerLoop, WelcomesAClientAndReturnsWhenTheStopFdIsReadable, 4,
+    "run() waits in epoll_wait, dispatches the listener's event, and returns on the stop fd "
+    "(README §4.2)")
+{
+    for (const chat::Mode mode : {chat::Mode::Lt, chat::Mode::Et}) {
+        kit::Fd listener = net::listen_tcp("127.0.0.1", 0);
+        const std::uint16_t port = net::bound_port(listener);
+        kit::Fd stop = make_eventfd();
+        const int stop_fd = stop.get();
+        chat::ChatServer server(std::move(listener), mode, std::move(stop));
+        auto done = std::async(std::launch::async, [&server] { server.run(); });
+        {
+            testkit::LineClient client = testkit::LineClient::connect(port);
+            EXPECT_EQ(client.expect_line(), "Welcome to the chat room! Your chat ID is: Client #1");
+        }
+        const std::uint64_t one = 1;
+        ASSERT_EQ(::write(stop_fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
+        ASSERT_EQ(done.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+            << "run() did not return after the stop fd became readable";
+        done.get();  // rethrows what run() threw
+    }
+}
+
+// OutputBuffer is given code: these check its contract, without points.
+
+TEST(OutputBuffer, KeepsTheUnsentTailInOrder)
+{
+    chat::OutputBuffer out;
+    EXPECT_TRUE(out.empty());
+    out.append("hello ");
+    out.append("world");
+    EXPECT_EQ(out.size(), 11u);
+    out.consume(4);
+    EXPECT_EQ(std::string(out.readable().data(), out.readable().size()), "o world");
+    out.append("!");
+    out.consume(7);
+    EXPECT_EQ(std::string(out.readable().data(), out.readable().size()), "!");
+    out.consume(1);
+    EXPECT_TRUE(out.empty());
+}
+
+TEST(OutputBuffer, CompactsAsItDrains)
+{
+    chat::OutputBuffer out;
+    std::string expected;
+    for (int i = 0; i < 10000; ++i) {
+        const std::string piece = std::to_string(i) + ",";
+        out.append(piece);
+        expected += piece;
+        const std::size_t take = std::min<std::size_t>(out.size(), 3);
+        out.consume(take);
+        expected.erase(0, take);
+        ASSERT_EQ(std::string(out.readable().data(), out.readable().size()), expected);
+    }
+}

@@ -1,0 +1,161 @@
+// Shared by lab03's black-box tests: a chat_server child in either mode, clients that join it,
+// and the Lt/Et parameterization (every graded test runs once per mode).
+#pragma once
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "address.h"
+#include "child_process.h"
+#include "failure.h"
+#include "graded.h"
+#include "lab.h"
+#include "line_client.h"
+#include "proc.h"
+#include "syscall_counts.h"
+
+namespace lab03 {
+
+using testkit::ChildProcess;
+using testkit::Duration;
+using testkit::LineClient;
+
+/// "lt" or "et": the --mode a test runs the server in.
+class ModeTest : public ::testing::TestWithParam<std::string> {
+protected:
+    [[nodiscard]] const std::string& mode() const { return GetParam(); }
+};
+
+/// Test names end in /Lt or /Et.
+inline std::string mode_name(const ::testing::TestParamInfo<std::string>& info)
+{
+    return info.param == "lt" ? "Lt" : "Et";
+}
+
+/// Run every test of @p suite in both modes: "Mode/<suite>.<Test>/Lt" and ".../Et".
+#define LAB03_BOTH_MODES(suite) \
+    INSTANTIATE_TEST_SUITE_P(Mode, suite, ::testing::Values("lt", "et"), ::lab03::mode_name)
+
+/// A running chat_server on a free port.
+struct ChatServerProcess {
+    explicit ChatServerProcess(const std::string& mode, testkit::SpawnOptions options = {})
+        : process(testkit::lab_program("chat_server"), {"--port", "0", "--mode", mode},
+                  std::move(options)),
+          port(process.wait_for_listening())
+    {
+    }
+    ChildProcess process;
+    std::uint16_t port;
+};
+
+/// The welcome line of client @p id, without "\n".
+inline std::string welcome(int id)
+{
+    return "Welcome to the chat room! Your chat ID is: Client #" + std::to_string(id);
+}
+
+/// What the others receive when client @p id says @p text, without "\n".
+inline std::string said(int id, const std::string& text)
+{
+    return "ClientID " + std::to_string(id) + " say >> " + text;
+}
+
+inline const std::string kAlone = "There is only one in the chat room!";
+
+/// Connect a client and check it is welcomed as Client #@p id.
+inline LineClient join(const ChatServerProcess& server, int id)
+{
+    LineClient client = LineClient::connect(server.port);
+    const std::string line = client.expect_line();
+    if (line != welcome(id)) {
+        throw testkit::Failure("a new client expected the welcome line '" + welcome(id) +
+                               "', got '" + testkit::printable(line) + "'\n" +
+                               server.process.report());
+    }
+    return client;
+}
+
+/// Raise this process's open-file limit to at least @p wanted (up to the hard limit): the test
+/// holds one socket per client, and the server it starts inherits the limit.
+inline void raise_fd_limit(rlim_t wanted)
+{
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    if (limit.rlim_cur >= wanted) return;
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+/// A client that never reads, with tiny kernel buffers so that the server's queue for it fills
+/// after about 100 KB: SO_RCVBUF 4 KiB and a 536-byte MSS (which also keeps the server's send
+/// buffer for it small), both set before connect. Returns once it has read its welcome line.
+inline kit::Fd connect_non_reader(std::uint16_t port)
+{
+    const kit::SocketAddress address = kit::resolve_address("127.0.0.1", port);
+    kit::Fd sock(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const int rcvbuf = 4096;
+    const int mss = 536;
+    ::setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    ::setsockopt(sock.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+    if (::connect(sock.get(), address.data(), address.length) != 0) {
+        throw testkit::Failure(std::string("test client: connect failed: ") + std::strerror(errno));
+    }
+    // Read the welcome line (and nothing more): then the server has surely accepted this client.
+    const testkit::Deadline deadline(testkit::kDefaultWait);
+    char byte = 0;
+    while (byte != '\n') {
+        pollfd pfd{sock.get(), POLLIN, 0};
+        if (::poll(&pfd, 1, deadline.poll_timeout_ms()) <= 0 ||
+            ::recv(sock.get(), &byte, 1, 0) != 1) {
+            throw testkit::Failure(
+                "a client that will never read did not even get its welcome line");
+        }
+    }
+    return sock;
+}
+
+/// Read @p sock (blocking or not) until EOF or reset, for at most @p timeout (scaled).
+/// @return true if the connection was closed by the server in time; adds the bytes to @p got.
+inline bool read_until_closed(int sock, testkit::Duration timeout, std::size_t& got)
+{
+    const testkit::Deadline deadline(timeout);
+    char chunk[65536];
+    while (!deadline.expired()) {
+        pollfd pfd{sock, POLLIN, 0};
+        const int ready = ::poll(&pfd, 1, deadline.poll_timeout_ms());
+        if (ready <= 0) continue;
+        const ssize_t n = ::recv(sock, chunk, sizeof chunk, MSG_DONTWAIT);
+        if (n > 0) {
+            got += static_cast<std::size_t>(n);
+            continue;
+        }
+        if (n == 0) return true;
+        if (errno == ECONNRESET) return true;
+    }
+    return false;
+}
+
+/// Lines "<prefix> 0 xxxx...", "<prefix> 1 xxxx..." each @p bytes long (without "\n").
+inline std::vector<std::string> numbered_lines(const std::string& prefix, int count,
+                                               std::size_t bytes)
+{
+    std::vector<std::string> lines;
+    for (int i = 0; i < count; ++i) {
+        std::string line = prefix + " " + std::to_string(i) + " ";
+        while (line.size() < bytes)
+            line += static_cast<char>('a' + (line.size() * 7 + i) % 26);
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+}  // namespace lab03
