@@ -53,20 +53,22 @@ int open_pidfd(pid_t pid)
 
 std::string shell_quote(const std::string& word)
 {
-    if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                "0123456789_-./=:,+@") == std::string::npos) {
+    if (!word.empty() &&
+        word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789_-./=:,+@") == std::string::npos) {
         return word;
     }
     std::string quoted = "'";
-    for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    for (char c : word)
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return quoted + "'";
 }
 
 // The part of a sanitizer's stderr worth showing: from its "ERROR:"/"runtime error:" line on.
 std::string sanitizer_report(const std::string& err)
 {
-    for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                               "WARNING: ThreadSanitizer"}) {
+    for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                               "runtime error:", "WARNING: ThreadSanitizer"}) {
         const auto at = err.find(marker);
         if (at == std::string::npos) continue;
         const auto line_start = err.rfind('\n', at);
@@ -103,7 +105,8 @@ std::string ExitStatus::describe() const
 {
     if (exited) return "exited with code " + std::to_string(code);
     const char* text = ::sigdescr_np(signal);
-    return "was killed by signal " + signal_name(signal) + (text ? " (" + std::string(text) + ")" : "");
+    return "was killed by signal " + signal_name(signal) +
+           (text ? " (" + std::string(text) + ")" : "");
 }
 
 void kill_all_children() noexcept
@@ -121,7 +124,8 @@ ChildProcess::ChildProcess(std::string program, std::vector<std::string> args, S
     // only async-signal-safe calls are allowed until exec.
     std::vector<std::string> argv_strings{program_};
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    for (const auto& word : argv_strings) command_line_ += (command_line_.empty() ? "" : " ") + shell_quote(word);
+    for (const auto& word : argv_strings)
+        command_line_ += (command_line_.empty() ? "" : " ") + shell_quote(word);
 
     // The environment: ours, then options.env, then the injector's entries, merged by name (the
     // last one wins; ld.so and getenv must not see two different LD_PRELOAD values).
@@ -130,8 +134,10 @@ ChildProcess::ChildProcess(std::string program, std::vector<std::string> args, S
         const auto eq = entry.find('=');
         if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
     };
-    for (char** e = environ; *e != nullptr; ++e) put(*e);
-    for (const auto& e : options.env) put(e);
+    for (char** e = environ; *e != nullptr; ++e)
+        put(*e);
+    for (const auto& e : options.env)
+        put(e);
     const bool shortio = options.shortio.value_or(run_context().shortio);
     if (shortio) {
         shortio_seed_ = run_context().shortio_seed;
@@ -141,16 +147,19 @@ ChildProcess::ChildProcess(std::string program, std::vector<std::string> args, S
         // I/O calls and forwards them to the next definition, which may be the sanitizer's.
         std::string& asan = env["ASAN_OPTIONS"];
         asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
-        command_line_ = "LD_PRELOAD=" + run_context().shortio_library + " SHORTIO_SEED=" +
-                        shortio_seed_ + " " + command_line_;
+        command_line_ = "LD_PRELOAD=" + run_context().shortio_library +
+                        " SHORTIO_SEED=" + shortio_seed_ + " " + command_line_;
     }
     std::vector<std::string> env_strings;
-    for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
+    for (const auto& [name, value] : env)
+        env_strings.push_back(name + "=" + value);
     std::vector<char*> argv_ptrs;
-    for (auto& s : argv_strings) argv_ptrs.push_back(s.data());
+    for (auto& s : argv_strings)
+        argv_ptrs.push_back(s.data());
     argv_ptrs.push_back(nullptr);
     std::vector<char*> env_ptrs;
-    for (auto& s : env_strings) env_ptrs.push_back(s.data());
+    for (auto& s : env_strings)
+        env_ptrs.push_back(s.data());
     env_ptrs.push_back(nullptr);
 
     int in_pipe[2] = {-1, -1};
@@ -219,20 +228,20 @@ void ChildProcess::check_fd_leak()
         ::testing::Test::HasFailure() || exit_status_ || !running()) {
         return;
     }
-    const Deadline deadline(Duration(2000));
     std::size_t now = 0;
-    while (true) {
-        now = open_fds(pid_).size();
-        if (now <= *fd_baseline_ || deadline.expired() || !running()) break;
-        // ok: /proc has no change notification; look again until the deadline.
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    eventually(
+        [&] {
+            now = open_fds(pid_).size();
+            return now <= *fd_baseline_ || !running();
+        },
+        Duration(2000));
     if (running() && now > *fd_baseline_) {
         ADD_FAILURE() << "fd leak: " << program_ << " had " << *fd_baseline_
                       << " open fds when it started listening, and still has " << now
                       << " after every test client closed its connection (a connection's socket "
                          "is not closed when the client leaves?)\n  when listening:\n"
-                      << fd_baseline_text_ << "  now:\n" << describe_fds(pid_);
+                      << fd_baseline_text_ << "  now:\n"
+                      << describe_fds(pid_);
     }
 }
 
@@ -245,7 +254,8 @@ void ChildProcess::reap_group()
     int status = 0;
     if (!exit_status_) {
         if (::waitpid(pid_, &status, 0) == pid_) {
-            exit_status_ = ExitStatus{WIFEXITED(status), WEXITSTATUS(status), WIFSIGNALED(status) ? WTERMSIG(status) : 0};
+            exit_status_ = ExitStatus{WIFEXITED(status), WEXITSTATUS(status),
+                                      WIFSIGNALED(status) ? WTERMSIG(status) : 0};
         }
     }
     while (::waitpid(-pid_, &status, 0) > 0 || errno == EINTR) {
@@ -255,7 +265,8 @@ void ChildProcess::reap_group()
 
 void ChildProcess::read_output()
 {
-    pollfd fds[3] = {{stdout_.get(), POLLIN, 0}, {stderr_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+    pollfd fds[3] = {
+        {stdout_.get(), POLLIN, 0}, {stderr_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
     int open_streams = 2;
     char buffer[65536];
     while (open_streams > 0) {
@@ -339,7 +350,8 @@ std::uint16_t ChildProcess::wait_for_listening(Duration timeout)
     if (!line) {
         wait_for_exit(Duration(500));
         throw Failure("expected the first stdout line to be 'listening on ADDR:PORT', but " +
-                      std::string(running() ? "none came within " + std::to_string(scaled(timeout).count()) +
+                      std::string(running() ? "none came within " +
+                                                  std::to_string(scaled(timeout).count()) +
                                                   " ms (is stdout flushed?)"
                                             : "the program ended first") +
                       "\n" + report());
@@ -354,7 +366,8 @@ std::uint16_t ChildProcess::wait_for_listening(Duration timeout)
     fd_baseline_ = open_fds(pid_).size();
     fd_baseline_text_ = describe_fds(pid_);
     if (port <= 0 || port > 65535) {
-        throw Failure("'listening on' names port " + match[2].str() + ", not a real port (was --port 0 " +
+        throw Failure("'listening on' names port " + match[2].str() +
+                      ", not a real port (was --port 0 " +
                       "printed instead of the port the kernel chose? see bound_port)\n" + report());
     }
     return static_cast<std::uint16_t>(port);
@@ -362,11 +375,14 @@ std::uint16_t ChildProcess::wait_for_listening(Duration timeout)
 
 void ChildProcess::write_stdin(std::string_view bytes)
 {
-    if (!stdin_) throw Failure("write_stdin: the child was started without SpawnOptions::stdin_pipe");
+    if (!stdin_)
+        throw Failure("write_stdin: the child was started without SpawnOptions::stdin_pipe");
     while (!bytes.empty()) {
         const ssize_t n = ::write(stdin_.get(), bytes.data(), bytes.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw Failure(std::string("writing the child's stdin: ") + std::strerror(errno) + "\n" + report());
+        if (n < 0)
+            throw Failure(std::string("writing the child's stdin: ") + std::strerror(errno) + "\n" +
+                          report());
         bytes.remove_prefix(static_cast<std::size_t>(n));
     }
 }
@@ -389,7 +405,8 @@ std::optional<ExitStatus> ChildProcess::wait_for_exit(Duration timeout)
     }
     int status = 0;
     if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
-    exit_status_ = ExitStatus{WIFEXITED(status), WEXITSTATUS(status), WIFSIGNALED(status) ? WTERMSIG(status) : 0};
+    exit_status_ = ExitStatus{WIFEXITED(status), WEXITSTATUS(status),
+                              WIFSIGNALED(status) ? WTERMSIG(status) : 0};
     // Wait for the reader to see EOF on stdout and stderr (so both texts are complete), unless a
     // grandchild still holds a pipe: that is bounded by a short deadline.
     wait_for([&] { return out_closed_ && err_closed_; }, Duration(1000));
@@ -416,7 +433,9 @@ void ChildProcess::send_signal(int signal)
 std::string ChildProcess::report() const
 {
     std::string text = "  command: " + command_line_ + "\n";
-    text += "  process: " + (exit_status_ ? exit_status_->describe() : std::string("still running")) + "\n";
+    text +=
+        "  process: " + (exit_status_ ? exit_status_->describe() : std::string("still running")) +
+        "\n";
     const std::string err = stderr_text();
     if (const std::string sanitizer = sanitizer_report(err); !sanitizer.empty()) {
         text += "  sanitizer report:\n" + sanitizer + "\n";
@@ -424,8 +443,8 @@ std::string ChildProcess::report() const
         text += "  last lines of its stderr:\n" + tail_lines(err, 12) + "\n";
     }
     if (!shortio_seed_.empty()) {
-        text += "  run under the short-I/O injector with seed " + shortio_seed_ + "; replay exactly with:\n    " +
-                replay_command(shortio_seed_) + "\n";
+        text += "  run under the short-I/O injector with seed " + shortio_seed_ +
+                "; replay exactly with:\n    " + replay_command(shortio_seed_) + "\n";
     }
     return text;
 }

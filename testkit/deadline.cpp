@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 namespace testkit {
 
@@ -22,7 +23,8 @@ double timeout_scale()
 
 Duration scaled(Duration base)
 {
-    return Duration(static_cast<Duration::rep>(static_cast<double>(base.count()) * timeout_scale()));
+    return Duration(
+        static_cast<Duration::rep>(static_cast<double>(base.count()) * timeout_scale()));
 }
 
 Deadline::Deadline(Duration budget) : budget_(scaled(budget)), end_(Clock::now() + budget_) {}
@@ -36,6 +38,17 @@ Duration Deadline::remaining() const
 int Deadline::poll_timeout_ms() const
 {
     return static_cast<int>(remaining().count());
+}
+
+bool eventually(const std::function<bool()>& condition, Duration timeout, Duration interval)
+{
+    const Deadline deadline(timeout);
+    while (true) {
+        if (condition()) return true;
+        if (deadline.expired()) return false;
+        std::this_thread::sleep_for(
+            std::min(interval, deadline.remaining()));  // ok: no event exists
+    }
 }
 
 }  // namespace testkit

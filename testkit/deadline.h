@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 
 namespace testkit {
 
@@ -41,5 +42,14 @@ private:
     Duration budget_;
     Clock::time_point end_;
 };
+
+/// @brief Check @p condition every @p interval until it holds or @p timeout (scaled) has passed.
+///
+/// Only for states the kernel sends no notification about: the contents of /proc (a thread that
+/// blocked, a process that exited its group, an fd count), or counters in shared memory. Every
+/// other wait in the kit waits on the real event (poll, a pidfd, a condition variable).
+/// @return true as soon as condition() is true; false if it still is not at the deadline.
+bool eventually(const std::function<bool()>& condition, Duration timeout = kDefaultWait,
+                Duration interval = Duration(2));
 
 }  // namespace testkit

@@ -139,8 +139,8 @@ void FakeServer::send_in_pieces(std::string_view bytes, std::size_t piece_bytes,
         const std::size_t size = std::min(piece_bytes, bytes.size());
         send(bytes.substr(0, size));
         bytes.remove_prefix(size);
-        // ok: the pause is the point: it lets the client's read(2) return each piece on its own.
-        if (!bytes.empty()) std::this_thread::sleep_for(gap);
+        // The pause is the point: it lets the client's read(2) return each piece on its own.
+        if (!bytes.empty()) std::this_thread::sleep_for(gap);  // ok: pacing, not a wait
     }
 }
 

@@ -41,7 +41,9 @@ char thread_state(pid_t tid)
     std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
     std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
     const auto close_paren = text.rfind(')');
-    return close_paren == std::string::npos || close_paren + 2 >= text.size() ? '?' : text[close_paren + 2];
+    return close_paren == std::string::npos || close_paren + 2 >= text.size()
+               ? '?'
+               : text[close_paren + 2];
 }
 
 bool in_syscall(pid_t tid)
@@ -61,14 +63,14 @@ pid_t this_thread_id()
 
 bool wait_until_blocked(pid_t tid, Duration timeout, const std::function<bool()>& gave_up)
 {
-    const Deadline deadline(timeout);
-    while (!deadline.expired()) {
-        if (gave_up && gave_up()) return false;
-        if (thread_state(tid) == 'S' && in_syscall(tid)) return true;
-        // ok: the kernel has no event for "thread is now blocked"; poll /proc until the deadline.
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    return false;
+    bool blocked = false;
+    eventually(
+        [&] {
+            blocked = thread_state(tid) == 'S' && in_syscall(tid);
+            return blocked || (gave_up && gave_up());
+        },
+        timeout, Duration(1));
+    return blocked;
 }
 
 void interrupt_thread(pthread_t thread, Duration timeout)

@@ -164,8 +164,7 @@ double cpu_share_while_idle(pid_t pid, Duration interval)
 {
     const double cpu_before = cpu_seconds(pid);
     const auto wall_before = Clock::now();
-    // ok: measuring CPU over a fixed interval, not waiting for readiness
-    std::this_thread::sleep_for(interval);
+    std::this_thread::sleep_for(interval);  // ok: measuring CPU over a fixed interval
     const double cpu_after = cpu_seconds(pid);
     const std::chrono::duration<double> wall = Clock::now() - wall_before;
     return wall.count() > 0 ? (cpu_after - cpu_before) / wall.count() : 0.0;
@@ -173,15 +172,15 @@ double cpu_share_while_idle(pid_t pid, Duration interval)
 
 bool wait_until_fd_count(pid_t pid, std::size_t expected, Duration timeout)
 {
-    const Deadline deadline(timeout);
-    while (true) {
-        std::vector<long> numbers;
-        if (!numeric_entries(proc_path(pid, "fd"), numbers)) return false;
-        if (numbers.size() == expected) return true;
-        if (deadline.expired()) return false;
-        // ok: /proc has no change notification; look again until the deadline.
-        std::this_thread::sleep_for(std::min(Duration(5), deadline.remaining()));
-    }
+    bool gone = false;
+    const bool reached = eventually(
+        [&] {
+            std::vector<long> numbers;
+            gone = !numeric_entries(proc_path(pid, "fd"), numbers);
+            return gone || numbers.size() == expected;
+        },
+        timeout);
+    return reached && !gone;
 }
 
 }  // namespace testkit

@@ -237,13 +237,12 @@ GRADED_TEST_P(
         written += said(1, line).size() + 1;
         // Wait until the server wrote the whole line or met EAGAIN: one line at a time, so that
         // the queue stays far below the bound when EAGAIN comes.
-        const testkit::Deadline deadline(Duration(5000));
-        while (!deadline.expired()) {
-            const shortio_counts now = counts.snapshot();
-            if (now.writes_would_block > 0 || now.socket_write_bytes >= written) break;
-            std::this_thread::sleep_for(
-                std::chrono::milliseconds(1));  // ok: counters have no notification
-        }
+        testkit::eventually(
+            [&] {
+                const shortio_counts now = counts.snapshot();
+                return now.writes_would_block > 0 || now.socket_write_bytes >= written;
+            },
+            Duration(5000), Duration(1));
         if (counts.snapshot().writes_would_block > 0) break;
     }
     const std::size_t got = read_bytes(slow.get(), sent, Duration(10000));

@@ -56,14 +56,14 @@ std::string describe_processes(const std::vector<pid_t>& pids)
 // child before it exited. Returns a failure description, or "" when the group is empty.
 std::string wait_for_empty_group(pid_t group, Duration timeout)
 {
-    const testkit::Deadline deadline(timeout);
-    std::vector<pid_t> left = testkit::processes_in_group(group);
-    while (!left.empty() && !deadline.expired()) {
-        // ok: /proc has no change notification; look again until the deadline.
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        left = testkit::processes_in_group(group);
-    }
-    if (left.empty()) return "";
+    std::vector<pid_t> left;
+    const bool empty = testkit::eventually(
+        [&] {
+            left = testkit::processes_in_group(group);
+            return left.empty();
+        },
+        timeout);
+    if (empty) return "";
     return "after the client exited, " + std::to_string(left.size()) +
            " process(es) of its group remain:\n" + describe_processes(left);
 }
@@ -71,14 +71,14 @@ std::string wait_for_empty_group(pid_t group, Duration timeout)
 // The client's forked child (the stdin reader), once it exists.
 pid_t wait_for_child(ChildProcess& client)
 {
-    const testkit::Deadline deadline(Duration(5000));
-    while (!deadline.expired()) {
-        const std::vector<pid_t> children = testkit::children_of(client.pid());
-        if (!children.empty()) return children.front();
-        if (!client.running()) break;
-        // ok: /proc has no change notification; look again until the deadline.
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    std::vector<pid_t> children;
+    testkit::eventually(
+        [&] {
+            children = testkit::children_of(client.pid());
+            return !children.empty() || !client.running();
+        },
+        Duration(5000));
+    if (!children.empty()) return children.front();
     throw testkit::Failure(
         "expected chat_client to fork its stdin-reading child, but it has no child process\n" +
         client.report());
@@ -256,20 +256,20 @@ GRADED_TEST(ParentKilled, ChildDoesNotLingerAndTheConnectionCloses, 6,
     chat.client.expect_exit();
     // The child is re-parented to this test (a child subreaper), so it shows as a zombie here once
     // it exits: that is our job to reap, not the dead parent's.
-    const testkit::Deadline deadline(Duration(3000));
     std::vector<pid_t> alive;
-    do {
-        alive.clear();
-        for (const pid_t pid : testkit::processes_in_group(chat.client.pid())) {
-            if (testkit::process_state(pid) == 'Z') {
-                ::waitpid(pid, nullptr, WNOHANG);
-            } else {
-                alive.push_back(pid);
+    testkit::eventually(
+        [&] {
+            alive.clear();
+            for (const pid_t pid : testkit::processes_in_group(chat.client.pid())) {
+                if (testkit::process_state(pid) == 'Z') {
+                    ::waitpid(pid, nullptr, WNOHANG);
+                } else {
+                    alive.push_back(pid);
+                }
             }
-        }
-        // ok: /proc has no change notification; look again until the deadline.
-        if (!alive.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    } while (!alive.empty() && !deadline.expired());
+            return alive.empty();
+        },
+        Duration(3000));
     EXPECT_TRUE(alive.empty()) << "3 s after the parent (pid " << chat.client.pid()
                                << ") was killed with SIGKILL, its child (pid " << child
                                << ") still runs:\n"
@@ -287,16 +287,14 @@ GRADED_TEST(
     Chat chat;
     const pid_t child = wait_for_child(chat.client);
     // The child closes what it must not hold right after fork: give it a moment to get there.
-    const testkit::Deadline deadline(Duration(3000));
     std::string fds;
-    bool clean = false;
-    while (!clean && !deadline.expired()) {
-        fds = testkit::describe_fds(child);
-        clean =
-            fds.find("socket:") == std::string::npos && fds.find("eventpoll") == std::string::npos;
-        // ok: /proc has no change notification; look again until the deadline.
-        if (!clean) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    const bool clean = testkit::eventually(
+        [&] {
+            fds = testkit::describe_fds(child);
+            return fds.find("socket:") == std::string::npos &&
+                   fds.find("eventpoll") == std::string::npos;
+        },
+        Duration(3000));
     EXPECT_TRUE(clean) << "the stdin-reading child (pid " << child
                        << ") should hold no socket and no epoll fd "
                           "(only stdin, stdout, stderr, the pipe's write end and what the test "
