@@ -52,6 +52,7 @@ help:  ## list the commands
 	@echo "  make build              configure and build everything (student and reference)"
 	@echo "  make grade              as test, and write $(BUILD)/results/results.json (Gradescope) and junit.xml"
 	@echo "  make grade-all SUBMISSIONS=dir   grade every submission folder in dir"
+	@echo "  make gradescope [LAB=...]        build the Gradescope autograder zip"
 	@echo "  make check              the kit's self-test (what CI runs)"
 	@echo "  make mutants            only the mutant catalogue of make check"
 	@echo "  make skeletons          regenerate the lab files from solutions/"
@@ -131,6 +132,9 @@ demo:
 bench:
 	$(call configure,$(BUILD),)
 	@bash tools/bench.sh $(BUILD) $(STACK)
+
+gradescope:
+	@bash tools/gradescope.sh $(BUILD) "$(LAB)"
 
 grade-all:
 	@[ -n "$(SUBMISSIONS)" ] || { echo "make grade-all needs SUBMISSIONS=dir"; exit 2; }
