@@ -188,7 +188,8 @@ GRADED_TEST_P(
     ChatServerProcess server(mode());
     LineClient a = join(server, 1);
     LineClient b = join(server, 2);
-    const std::string garbage("nul\0byte \xff\xfe bad \xc3\x28 utf-8 \x01\x7f end", 36);
+    static constexpr char kGarbage[] = "nul\0byte \xff\xfe bad \xc3\x28 utf-8 \x01\x7f end";
+    const std::string garbage(kGarbage, sizeof kGarbage - 1);  // every byte, the NUL included
     a.send_raw(garbage + "\n");
     const std::string expected = said(1, garbage) + "\n";
     EXPECT_EQ(testkit::printable(b.read_exactly(expected.size())), testkit::printable(expected));
