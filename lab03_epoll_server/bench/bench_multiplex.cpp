@@ -221,7 +221,7 @@ std::optional<Row> run_count(int idle, int rounds, rlim_t fd_limit)
 // A simple line chart, log-scaled x (idle connections) and linear y (microseconds).
 std::string svg_chart(const std::vector<Row>& rows)
 {
-    const double width = 720, height = 440, left = 70, right = 150, top = 40, bottom = 60;
+    const double width = 800, height = 440, left = 70, right = 230, top = 40, bottom = 60;
     const double plot_w = width - left - right, plot_h = height - top - bottom;
     // Both axes are logarithmic: the values span three orders of magnitude.
     double lowest = 1e300, highest = 0;
