@@ -140,9 +140,12 @@ grade-all:
 	@[ -n "$(SUBMISSIONS)" ] || { echo "make grade-all needs SUBMISSIONS=dir"; exit 2; }
 	@bash tools/grade_all.sh "$(SUBMISSIONS)"
 
+# The lab files generated from solutions/ are not formatted on their own: `make skeletons` derives
+# them from the (formatted) solutions.
 format:
-	@git ls-files '*.h' '*.cpp' '*.c' | xargs clang-format -i
-	@echo "formatted $$(git ls-files '*.h' '*.cpp' '*.c' | wc -l) files"
+	@files=$$(git ls-files '*.h' '*.cpp' '*.c' | grep -vxF -f <($(PYTHON) tools/skeletons.py files)); \
+	  clang-format -i $$files && echo "formatted $$(echo $$files | wc -w) files"
+	@$(PYTHON) tools/skeletons.py write
 
 clean:
 	rm -rf $(BUILD)

@@ -43,7 +43,8 @@ std::string usage_text(const ProgramInfo& info)
     }
     text += "\n" + info.summary + "\n\n";
     text += "  --host ADDR   address to use (default 127.0.0.1; IPv6 like ::1 works too)\n";
-    text += "  --port N      TCP port, 0-65535 (default 8888; a server given 0 takes a free port)\n";
+    text +=
+        "  --port N      TCP port, 0-65535 (default 8888; a server given 0 takes a free port)\n";
     for (const ExtraFlag& flag : info.extra_flags) {
         text += "  --" + flag.name + " " + flag.value_name + "   " + flag.help + " (default " +
                 flag.default_value + ")\n";
@@ -55,7 +56,8 @@ std::string usage_text(const ProgramInfo& info)
 Options parse_command_line(int argc, const char* const* argv, const ProgramInfo& info)
 {
     Options options;
-    for (const ExtraFlag& flag : info.extra_flags) options.extra[flag.name] = flag.default_value;
+    for (const ExtraFlag& flag : info.extra_flags)
+        options.extra[flag.name] = flag.default_value;
 
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -95,8 +97,10 @@ Options parse_command_line(int argc, const char* const* argv, const ProgramInfo&
             options.port = *port;
         } else {
             const auto& allowed = extra->allowed;
-            if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), *value) == allowed.end()) {
-                usage_error(info, "--" + name + " wants " + extra->value_name + ", not '" + *value + "'");
+            if (!allowed.empty() &&
+                std::find(allowed.begin(), allowed.end(), *value) == allowed.end()) {
+                usage_error(info,
+                            "--" + name + " wants " + extra->value_name + ", not '" + *value + "'");
             }
             options.extra[name] = *value;
         }

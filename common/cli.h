@@ -27,8 +27,8 @@ struct ProgramInfo {
 
 /// @brief The parsed command line.
 struct Options {
-    std::string host = "127.0.0.1";  ///< --host ADDR
-    std::uint16_t port = 8888;       ///< --port N (0: any free port, for servers)
+    std::string host = "127.0.0.1";            ///< --host ADDR
+    std::uint16_t port = 8888;                 ///< --port N (0: any free port, for servers)
     std::map<std::string, std::string> extra;  ///< extra flags by name, defaults filled in
 
     /// @brief The value of extra flag @p name (its default if it was not given).

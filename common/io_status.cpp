@@ -7,10 +7,14 @@ namespace kit {
 std::string_view to_string(IoStatus status) noexcept
 {
     switch (status) {
-        case IoStatus::Ok: return "Ok";
-        case IoStatus::WouldBlock: return "WouldBlock";
-        case IoStatus::Eof: return "Eof";
-        case IoStatus::PeerGone: return "PeerGone";
+        case IoStatus::Ok:
+            return "Ok";
+        case IoStatus::WouldBlock:
+            return "WouldBlock";
+        case IoStatus::Eof:
+            return "Eof";
+        case IoStatus::PeerGone:
+            return "PeerGone";
     }
     return "?";
 }

@@ -1,7 +1,7 @@
 #include "signals.h"
 
-#include <csignal>
 #include <unistd.h>
+#include <csignal>
 
 namespace kit {
 namespace {

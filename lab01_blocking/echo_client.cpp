@@ -35,7 +35,8 @@ bool print_echo(const kit::Fd& server, std::size_t size)
 
 int main(int argc, char** argv)
 {
-    const kit::ProgramInfo info{"echo_client", "lab01: send stdin lines to an echo server, print the echoes", {}};
+    const kit::ProgramInfo info{
+        "echo_client", "lab01: send stdin lines to an echo server, print the echoes", {}};
     const kit::Options options = kit::parse_command_line(argc, argv, info);
     try {
         const kit::Fd server = net::connect_tcp(options.host, options.port);
@@ -43,7 +44,8 @@ int main(int argc, char** argv)
         while (std::getline(std::cin, line)) {
             if (::strcasecmp(line.c_str(), "exit") == 0) break;
             line += '\n';
-            if (net::send_all(server, line) != kit::IoStatus::Ok || !print_echo(server, line.size())) {
+            if (net::send_all(server, line) != kit::IoStatus::Ok ||
+                !print_echo(server, line.size())) {
                 std::fprintf(stderr, "echo_client: the server closed the connection\n");
                 return 1;
             }

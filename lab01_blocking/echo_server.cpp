@@ -20,7 +20,8 @@ int main(int argc, char** argv)
     try {
         kit::exit_cleanly_on_sigint_sigterm();
         const kit::Fd listener = net::listen_tcp(options.host, options.port);
-        std::printf("listening on %s\n", kit::host_port(options.host, net::bound_port(listener)).c_str());
+        std::printf("listening on %s\n",
+                    kit::host_port(options.host, net::bound_port(listener)).c_str());
         std::fflush(stdout);  // the autograder waits for this line: do not leave it in a buffer
         echo::serve_forever(listener);
     } catch (const std::exception& e) {

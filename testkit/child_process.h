@@ -5,8 +5,8 @@
 #include <sys/types.h>
 
 #include <condition_variable>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>

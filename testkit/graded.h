@@ -11,8 +11,8 @@ namespace testkit {
 
 /// @brief One graded test as the grade report sees it.
 struct GradedTest {
-    std::string name;     ///< "Suite.Name", as GoogleTest names it
-    int points = 0;       ///< what passing it is worth
+    std::string name;    ///< "Suite.Name", as GoogleTest names it
+    int points = 0;      ///< what passing it is worth
     std::string lesson;  ///< one line: what it checks, and where to read about it
 };
 
@@ -36,9 +36,9 @@ const std::vector<GradedTest>& graded_tests();
 /// }
 /// @endcode
 /// Tests defined with plain TEST() are helper tests: they run and are reported, but carry no points.
-#define GRADED_TEST(suite, name, points, lesson)                                              \
-    [[maybe_unused]] static const bool kit_graded_##suite##_##name =                           \
-        ::testkit::register_graded(#suite "." #name, points, lesson);                         \
+#define GRADED_TEST(suite, name, points, lesson)                      \
+    [[maybe_unused]] static const bool kit_graded_##suite##_##name =  \
+        ::testkit::register_graded(#suite "." #name, points, lesson); \
     TEST(suite, name)
 
 /// @brief Define a graded value-parameterized test: like TEST_P(suite, name), plus points and a
@@ -52,7 +52,7 @@ const std::vector<GradedTest>& graded_tests();
 /// }
 /// INSTANTIATE_TEST_SUITE_P(Mode, ChatRoom, ::testing::Values("lt", "et"), ...);
 /// @endcode
-#define GRADED_TEST_P(suite, name, points, lesson)                                            \
-    [[maybe_unused]] static const bool kit_graded_##suite##_##name =                           \
-        ::testkit::register_graded(#suite "." #name, points, lesson);                         \
+#define GRADED_TEST_P(suite, name, points, lesson)                    \
+    [[maybe_unused]] static const bool kit_graded_##suite##_##name =  \
+        ::testkit::register_graded(#suite "." #name, points, lesson); \
     TEST_P(suite, name)

@@ -37,7 +37,8 @@ extern "C" void on_crash(int signal)
     const std::string name = testkit::signal_name(signal);  // sigabbrev_np reads a static table
     const int n = std::snprintf(line, sizeof line, "\nCRASH: the test process was killed by %s %s",
                                 name.c_str(), g_crash_message);
-    if (n > 0) [[maybe_unused]] auto w = ::write(STDERR_FILENO, line, static_cast<std::size_t>(n));
+    if (n > 0) [[maybe_unused]]
+        auto w = ::write(STDERR_FILENO, line, static_cast<std::size_t>(n));
     testkit::kill_all_children();
     ::signal(signal, SIG_DFL);
     ::raise(signal);
@@ -61,8 +62,8 @@ public:
         const std::string name = std::string(test.test_suite_name()) + "." + test.name();
         testkit::run_context().current_test = name;
         std::snprintf(g_crash_message, sizeof g_crash_message,
-                      "while running %s.\n  To debug it: gdb --args %s --gtest_filter=%s\n", name.c_str(),
-                      testkit::run_context().test_binary.c_str(), name.c_str());
+                      "while running %s.\n  To debug it: gdb --args %s --gtest_filter=%s\n",
+                      name.c_str(), testkit::run_context().test_binary.c_str(), name.c_str());
         std::lock_guard lock(mutex_);
         test_name_ = name;
         deadline_ = testkit::Clock::now() + budget();
@@ -82,7 +83,8 @@ private:
     {
         const char* text = std::getenv("KIT_TEST_BUDGET_S");
         const long seconds = text != nullptr ? std::atol(text) : KIT_TEST_BUDGET_S;
-        return testkit::scaled(testkit::Duration(1000 * (seconds > 0 ? seconds : KIT_TEST_BUDGET_S)));
+        return testkit::scaled(
+            testkit::Duration(1000 * (seconds > 0 ? seconds : KIT_TEST_BUDGET_S)));
     }
 
     void run()
@@ -95,14 +97,15 @@ private:
             }
             if (changed_.wait_until(lock, deadline_) == std::cv_status::timeout && armed_ &&
                 testkit::Clock::now() >= deadline_) {
-                std::fprintf(stderr,
-                             "\nTIMEOUT: %s did not finish within %lld s (TIMEOUT_SCALE=%g).\n"
-                             "  Something waited forever: a blocking call that never returns, or a loop "
-                             "that never ends.\n  The test and its child processes were killed.\n"
-                             "  To debug it: gdb --args %s --gtest_filter=%s\n",
-                             test_name_.c_str(),
-                             static_cast<long long>(budget().count() / 1000), testkit::timeout_scale(),
-                             testkit::run_context().test_binary.c_str(), test_name_.c_str());
+                std::fprintf(
+                    stderr,
+                    "\nTIMEOUT: %s did not finish within %lld s (TIMEOUT_SCALE=%g).\n"
+                    "  Something waited forever: a blocking call that never returns, or a loop "
+                    "that never ends.\n  The test and its child processes were killed.\n"
+                    "  To debug it: gdb --args %s --gtest_filter=%s\n",
+                    test_name_.c_str(), static_cast<long long>(budget().count() / 1000),
+                    testkit::timeout_scale(), testkit::run_context().test_binary.c_str(),
+                    test_name_.c_str());
                 std::fflush(stderr);
                 testkit::kill_all_children();
                 std::_Exit(124);
@@ -137,7 +140,8 @@ int main(int argc, char** argv)
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     // A server that closes first must not kill the test with SIGPIPE; sends fail with EPIPE.
     ::signal(SIGPIPE, SIG_IGN);
-    for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(signal, on_crash);
+    for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT})
+        ::signal(signal, on_crash);
 
     testing::UnitTest::GetInstance()->listeners().Append(new Watchdog);
     return RUN_ALL_TESTS();

@@ -79,14 +79,15 @@ void LineClient::send_raw(std::string_view bytes, Duration timeout)
             pollfd pfd{sock_.get(), POLLOUT, 0};
             if (::poll(&pfd, 1, deadline.poll_timeout_ms()) == 0) {
                 throw Failure(describe() + ": the server took only " +
-                              std::to_string(total - bytes.size()) + " of " + std::to_string(total) +
-                              " bytes within " + ms(deadline.budget()) + " (is it reading?)");
+                              std::to_string(total - bytes.size()) + " of " +
+                              std::to_string(total) + " bytes within " + ms(deadline.budget()) +
+                              " (is it reading?)");
             }
             continue;
         }
-        throw Failure(describe() + ": sending failed after " + std::to_string(total - bytes.size()) +
-                      " of " + std::to_string(total) + " bytes: " + std::strerror(err) +
-                      " (did the server close the connection?)");
+        throw Failure(describe() + ": sending failed after " +
+                      std::to_string(total - bytes.size()) + " of " + std::to_string(total) +
+                      " bytes: " + std::strerror(err) + " (did the server close the connection?)");
     }
 }
 
@@ -137,17 +138,19 @@ std::string LineClient::expect_line(Duration timeout)
             return line;
         }
         switch (fill(deadline)) {
-            case Fill::Data: continue;
+            case Fill::Data:
+                continue;
             case Fill::Timeout:
-                throw Failure(describe() + ": expected a line within " + ms(deadline.budget()) +
-                              ", got " +
-                              (buffer_.empty() ? std::string("nothing")
-                                               : "only '" + printable(buffer_) + "' with no newline"));
+                throw Failure(
+                    describe() + ": expected a line within " + ms(deadline.budget()) + ", got " +
+                    (buffer_.empty() ? std::string("nothing")
+                                     : "only '" + printable(buffer_) + "' with no newline"));
             case Fill::Eof:
             case Fill::Reset:
-                throw Failure(describe() + ": expected a line, but the server closed the connection" +
-                              (buffer_.empty() ? std::string()
-                                               : " after '" + printable(buffer_) + "' with no newline"));
+                throw Failure(
+                    describe() + ": expected a line, but the server closed the connection" +
+                    (buffer_.empty() ? std::string()
+                                     : " after '" + printable(buffer_) + "' with no newline"));
         }
     }
 }
@@ -174,8 +177,8 @@ void LineClient::expect_silence(Duration duration)
     const std::size_t before = buffer_.size();
     const Fill result = fill(deadline);
     if (result == Fill::Data) {
-        throw Failure(describe() + ": expected silence for " + ms(deadline.budget()) + ", but got '" +
-                      printable(buffer_.substr(before)) + "'");
+        throw Failure(describe() + ": expected silence for " + ms(deadline.budget()) +
+                      ", but got '" + printable(buffer_.substr(before)) + "'");
     }
     if (result != Fill::Timeout) {
         throw Failure(describe() + ": expected silence, but the server closed the connection");

@@ -15,7 +15,8 @@ GRADED_TEST(EchoClient, PrintsTheEchoOfEachLineAndQuitsOnExit, 4,
     const std::uint16_t port = server.wait_for_listening();
     testkit::SpawnOptions with_stdin;
     with_stdin.stdin_pipe = true;
-    ChildProcess client(testkit::lab_program("echo_client"), {"--port", std::to_string(port)}, with_stdin);
+    ChildProcess client(testkit::lab_program("echo_client"), {"--port", std::to_string(port)},
+                        with_stdin);
     client.write_stdin("hello\nsecond line\nEXIT\nnot sent\n");
     EXPECT_TRUE(client.expect_exit().exited_with(0)) << client.report();
     EXPECT_EQ(client.stdout_text(), "hello\nsecond line\n") << client.report();

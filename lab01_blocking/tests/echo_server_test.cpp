@@ -51,8 +51,9 @@ std::string echo_through(LineClient& client, const std::string& data)
 
 }  // namespace
 
-GRADED_TEST(EchoServer, PrintsListeningLineWithTheRealPort, 2,
-            "the server prints 'listening on ADDR:PORT' with the port bound_port reports (README §6)")
+GRADED_TEST(
+    EchoServer, PrintsListeningLineWithTheRealPort, 2,
+    "the server prints 'listening on ADDR:PORT' with the port bound_port reports (README §6)")
 {
     EchoServer server;
     EXPECT_NE(server.port, 0);
@@ -73,7 +74,8 @@ GRADED_TEST(EchoServer, EchoesOneMebibyteIntact, 6,
     EchoServer server;
     LineClient client = LineClient::connect(server.port);
     std::string data(1024 * 1024, '\0');
-    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + (i * 31 + i / 97) % 26);
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<char>('a' + (i * 31 + i / 97) % 26);
     const std::string back = echo_through(client, data);
     EXPECT_TRUE(back == data) << "1 MiB came back, but different\n" << server.process.report();
 }
@@ -85,7 +87,8 @@ GRADED_TEST(EchoServer, EchoesBinaryDataWithNulBytes, 4,
     LineClient client = LineClient::connect(server.port);
     std::string data;
     for (int round = 0; round < 4; ++round) {
-        for (int byte = 0; byte < 256; ++byte) data += static_cast<char>(byte);
+        for (int byte = 0; byte < 256; ++byte)
+            data += static_cast<char>(byte);
     }
     const std::string back = echo_through(client, data);
     EXPECT_EQ(testkit::printable(back, 2000), testkit::printable(data, 2000));
@@ -122,11 +125,13 @@ GRADED_TEST(EchoServer, SecondConcurrentClientWaitsUntilTheFirstLeaves, 6,
     EXPECT_EQ(first.expect_line(), "still first");
     first.close();
     EXPECT_EQ(second.expect_line(), "second")
-        << "after the first client left, the waiting one should be served\n" << server.process.report();
+        << "after the first client left, the waiting one should be served\n"
+        << server.process.report();
 }
 
-GRADED_TEST(EchoServer, SurvivesAClientThatResetsTheConnection, 4,
-            "a client that vanishes (RST) ends its own session, never the server (README §5, mistake 6)")
+GRADED_TEST(
+    EchoServer, SurvivesAClientThatResetsTheConnection, 4,
+    "a client that vanishes (RST) ends its own session, never the server (README §5, mistake 6)")
 {
     EchoServer server;
     {
@@ -144,12 +149,14 @@ GRADED_TEST(EchoServer, ReportsPortInUseAndExits1, 4,
             "a port in use is a clear error naming the port, exit status 1 (README §6, §3.1)")
 {
     EchoServer first;
-    ChildProcess second(testkit::lab_program("echo_server"), {"--port", std::to_string(first.port)});
+    ChildProcess second(testkit::lab_program("echo_server"),
+                        {"--port", std::to_string(first.port)});
     const testkit::ExitStatus status = second.expect_exit();
     EXPECT_TRUE(status.exited_with(1)) << second.report();
     const std::string err = second.stderr_text();
     EXPECT_NE(err.find(std::to_string(first.port)), std::string::npos)
-        << "the message should name the port\n" << second.report();
+        << "the message should name the port\n"
+        << second.report();
     EXPECT_NE(err.find("in use"), std::string::npos) << second.report();
 }
 

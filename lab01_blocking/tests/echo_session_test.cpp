@@ -7,8 +7,8 @@
 #include <string>
 #include <thread>
 
-#include "echo.h"
 #include "deadline.h"
+#include "echo.h"
 #include "graded.h"
 #include "sys_error.h"
 
@@ -22,7 +22,8 @@ struct SocketPair {
 SocketPair make_socket_pair()
 {
     int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw kit::SysError("socketpair", errno);
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+        throw kit::SysError("socketpair", errno);
     return {kit::Fd(fds[0]), kit::Fd(fds[1])};
 }
 
@@ -34,9 +35,18 @@ GRADED_TEST(EchoSession, EchoesEveryByteAndReturnsAtEof, 6,
 {
     SocketPair pair = make_socket_pair();
     std::string data(300 * 1000, '\0');
-    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i % 253);
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<char>(i % 253);
 
-    auto echoed = std::async(std::launch::async, [&] { return echo::echo_session(pair.server); });
+    auto echoed = std::async(std::launch::async, [&] {
+        // However echo_session ends (even by throwing), the server side then stops, so the
+        // writer and reader below see the connection end instead of waiting forever.
+        struct StopServerSide {
+            int fd;
+            ~StopServerSide() { ::shutdown(fd, SHUT_RDWR); }
+        } stop{pair.server.get()};
+        return echo::echo_session(pair.server);
+    });
     // Write everything from one thread and read the echo from another: the echo server's sends
     // block when nobody reads, so both directions must flow at once.
     std::thread writer([&] {

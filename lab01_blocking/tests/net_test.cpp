@@ -26,7 +26,8 @@ struct SocketPair {
 SocketPair make_socket_pair()
 {
     int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw kit::SysError("socketpair", errno);
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+        throw kit::SysError("socketpair", errno);
     return {kit::Fd(fds[0]), kit::Fd(fds[1])};
 }
 
@@ -34,7 +35,8 @@ SocketPair make_socket_pair()
 std::string pattern(std::size_t size)
 {
     std::string bytes(size, '\0');
-    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 7 + i / 251) % 256);
+    for (std::size_t i = 0; i < size; ++i)
+        bytes[i] = static_cast<char>((i * 7 + i / 251) % 256);
     return bytes;
 }
 
@@ -81,18 +83,21 @@ GRADED_TEST(ListenTcp, AcceptsConnectionsOnKernelChosenPort, 6,
 
     const kit::Fd client = net::connect_tcp("127.0.0.1", port);
     const kit::Fd accepted = accept_one(listener);
-    EXPECT_TRUE(accepted.valid()) << "accept on the listening socket failed: " << std::strerror(errno);
+    EXPECT_TRUE(accepted.valid()) << "accept on the listening socket failed: "
+                                  << std::strerror(errno);
 }
 
 GRADED_TEST(ListenTcp, SetsReuseAddrAndCloseOnExec, 4,
-            "the listening socket needs SO_REUSEADDR (restarts) and close-on-exec (README §3.1, mistake 11)")
+            "the listening socket needs SO_REUSEADDR (restarts) and close-on-exec (README §3.1, "
+            "mistake 11)")
 {
     const kit::Fd listener = net::listen_tcp("127.0.0.1", 0);
     int on = 0;
     socklen_t length = sizeof on;
     ASSERT_EQ(::getsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, &length), 0);
     EXPECT_NE(on, 0) << "SO_REUSEADDR is not set on the listening socket";
-    EXPECT_TRUE(::fcntl(listener.get(), F_GETFD) & FD_CLOEXEC) << "create the socket with SOCK_CLOEXEC";
+    EXPECT_TRUE(::fcntl(listener.get(), F_GETFD) & FD_CLOEXEC)
+        << "create the socket with SOCK_CLOEXEC";
 }
 
 GRADED_TEST(ListenTcp, RebindsPortRightAfterServerClosedAConnection, 6,
@@ -116,13 +121,15 @@ GRADED_TEST(ListenTcp, RebindsPortRightAfterServerClosedAConnection, 6,
         const kit::Fd again = net::listen_tcp("127.0.0.1", port);
         EXPECT_EQ(net::bound_port(again), port);
     } catch (const kit::SysError& e) {
-        FAIL() << "listening again on port " << port << " right after a connection closed failed: "
-               << e.what() << " (is SO_REUSEADDR set before bind?)";
+        FAIL() << "listening again on port " << port
+               << " right after a connection closed failed: " << e.what()
+               << " (is SO_REUSEADDR set before bind?)";
     }
 }
 
-GRADED_TEST(ListenTcp, ReportsPortInUseNamingTheCallAndPort, 6,
-            "setup errors throw kit::SysError naming the call and the address (README §3.1, errors)")
+GRADED_TEST(
+    ListenTcp, ReportsPortInUseNamingTheCallAndPort, 6,
+    "setup errors throw kit::SysError naming the call and the address (README §3.1, errors)")
 {
     const kit::Fd first = net::listen_tcp("127.0.0.1", 0);
     const std::uint16_t port = net::bound_port(first);
@@ -133,7 +140,8 @@ GRADED_TEST(ListenTcp, ReportsPortInUseNamingTheCallAndPort, 6,
         EXPECT_EQ(e.code(), std::errc::address_in_use) << e.what();
         const std::string message = e.what();
         EXPECT_NE(message.find("bind"), std::string::npos) << "name the call: " << message;
-        EXPECT_NE(message.find(std::to_string(port)), std::string::npos) << "name the port: " << message;
+        EXPECT_NE(message.find(std::to_string(port)), std::string::npos)
+            << "name the port: " << message;
     }
 }
 
@@ -149,7 +157,8 @@ GRADED_TEST(ConnectTcp, ConnectsAndCarriesBytesBothWays, 4,
     char buffer[8];
     ASSERT_EQ(::recv(server.get(), buffer, sizeof buffer, 0), 4);
     EXPECT_EQ(std::string(buffer, 4), "ping");
-    EXPECT_TRUE(::fcntl(client.get(), F_GETFD) & FD_CLOEXEC) << "create the socket with SOCK_CLOEXEC";
+    EXPECT_TRUE(::fcntl(client.get(), F_GETFD) & FD_CLOEXEC)
+        << "create the socket with SOCK_CLOEXEC";
 }
 
 GRADED_TEST(ConnectTcp, ReportsConnectionRefusedNamingTheAddress, 4,
@@ -180,7 +189,8 @@ GRADED_TEST(SendAll, Delivers8MiBIntactDespitePartialSends, 10,
             "(README §4, mistake 13)")
 {
     SocketPair pair = make_socket_pair();
-    const int small = 4096;  // a small send buffer: many blocking waits, many chances to be cut short
+    const int small =
+        4096;  // a small send buffer: many blocking waits, many chances to be cut short
     ::setsockopt(pair.ours.get(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
     const std::string data = pattern(8 * 1024 * 1024);
 
@@ -211,12 +221,14 @@ GRADED_TEST(SendAll, Delivers8MiBIntactDespitePartialSends, 10,
     pair.ours.reset();  // EOF for the reader
     reader.join();
     EXPECT_EQ(status, kit::IoStatus::Ok);
-    ASSERT_EQ(received.size(), data.size()) << "after send_all of 8 MiB while signals cut sends short";
+    ASSERT_EQ(received.size(), data.size())
+        << "after send_all of 8 MiB while signals cut sends short";
     EXPECT_TRUE(received == data) << "the bytes arrived, but not in order or not the same";
 }
 
-GRADED_TEST(SendAll, RetriesWhenASignalInterruptsABlockedSend, 6,
-            "EINTR means 'interrupted before anything was sent: try again', not an error (README §4)")
+GRADED_TEST(
+    SendAll, RetriesWhenASignalInterruptsABlockedSend, 6,
+    "EINTR means 'interrupted before anything was sent: try again', not an error (README §4)")
 {
     SocketPair pair = make_socket_pair();
     fill_send_buffer(pair.ours.get());  // now send() blocks before moving a single byte
@@ -235,8 +247,10 @@ GRADED_TEST(SendAll, RetriesWhenASignalInterruptsABlockedSend, 6,
             }
             done = true;
         });
-        while (tid.load() == 0) std::this_thread::yield();
-        if (testkit::wait_until_blocked(tid.load(), testkit::kDefaultWait, [&] { return done.load(); })) {
+        while (tid.load() == 0)
+            std::this_thread::yield();
+        if (testkit::wait_until_blocked(tid.load(), testkit::kDefaultWait,
+                                        [&] { return done.load(); })) {
             testkit::interrupt_thread(sender.native_handle());
         }
         // Drain the pair so that a retried send can complete.
@@ -320,12 +334,15 @@ GRADED_TEST(RecvSome, RetriesWhenASignalInterruptsABlockedRecv, 6,
             }
             done = true;
         });
-        while (tid.load() == 0) std::this_thread::yield();
-        if (testkit::wait_until_blocked(tid.load(), testkit::kDefaultWait, [&] { return done.load(); })) {
+        while (tid.load() == 0)
+            std::this_thread::yield();
+        if (testkit::wait_until_blocked(tid.load(), testkit::kDefaultWait,
+                                        [&] { return done.load(); })) {
             testkit::interrupt_thread(receiver.native_handle());
         }
         ASSERT_EQ(::write(pair.theirs.get(), "late", 4), 4);
     }
     EXPECT_TRUE(error.empty()) << "recv_some threw after a signal interrupted recv(): " << error;
-    EXPECT_EQ(got, (kit::IoResult{kit::IoStatus::Ok, 4})) << "the bytes sent after the signal were lost";
+    EXPECT_EQ(got, (kit::IoResult{kit::IoStatus::Ok, 4}))
+        << "the bytes sent after the signal were lost";
 }

@@ -34,7 +34,8 @@ kit::Fd listen_tcp(const std::string& host, std::uint16_t port, int backlog)
         throw kit::SysError("bind(" + where + ")", errno);
     }
     if (::listen(sock.get(), backlog) != 0) {
-        throw kit::SysError("listen(" + where + ", backlog " + std::to_string(backlog) + ")", errno);
+        throw kit::SysError("listen(" + where + ", backlog " + std::to_string(backlog) + ")",
+                            errno);
     }
     return sock;
     // END SOLUTION
