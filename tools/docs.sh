@@ -22,6 +22,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 #   the HTML. Left with its path, it would be a raw link that breaks inside the build tree.
 # - A link to a Markdown file that does not exist yet (a chapter another lab has not written)
 #   becomes its text plus "(not written yet)", instead of a Doxygen warning that fails the build.
+# - A heading loses its backticks: Doxygen 1.9 shows code spans in headings as literal <tt> tags.
 md_filter() {
     python3 - "$1" <<'PY'
 import os, re, sys
@@ -41,7 +42,14 @@ def missing_page(match):
     return match.group(0)
 
 text = re.sub(r"(?<!!)\[([^\]]+)\]\(([^()\s]+)\)", missing_page, text)
-sys.stdout.write(text)
+lines, fenced = [], False
+for line in text.split("\n"):
+    if line.lstrip().startswith("```"):
+        fenced = not fenced
+    elif not fenced and re.match(r"#{1,6} ", line):
+        line = line.replace("`", "")
+    lines.append(line)
+sys.stdout.write("\n".join(lines))
 PY
 }
 
