@@ -72,10 +72,13 @@ build:
 
 # Build each selected lab on its own, so one lab that does not compile still lets the others be
 # graded (the report marks it "did not build").
+# The labs that failed are listed in $(TREE)/not-built, so that the report does not grade the test
+# binaries an earlier build left behind.
 define build_labs
-	@for lab in $(SELECTED); do \
+	@rm -f $(TREE)/not-built; for lab in $(SELECTED); do \
 	  cmake --build $(TREE) -j $(JOBS) --target $$lab 2>&1 | grep -v '^\[' ; \
-	  [ $${PIPESTATUS[0]} -eq 0 ] || echo "*** $$lab does not build: see the errors above ***"; \
+	  [ $${PIPESTATUS[0]} -eq 0 ] || { echo $$lab >> $(TREE)/not-built; \
+	    echo "*** $$lab does not build: see the errors above ***"; }; \
 	done; true
 endef
 

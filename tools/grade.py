@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHORTIO = ".UnderShortIO"
+NOT_BUILT = "the lab did not build: see the compiler errors above the report"
 COLOR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
 
 
@@ -130,13 +131,20 @@ def graded_name(listed):
     return suite.rsplit("/", 1)[-1] + "." + test.split("/", 1)[0]
 
 
+def not_built(build):
+    """The labs whose last build failed (the Makefile lists them in BUILD/not-built)."""
+    listing = build / "not-built"
+    return set(listing.read_text().split()) if listing.exists() else set()
+
+
 def grade_lab(build, lab, reference, jobs):
     """One row per CTest entry of the lab: graded tests with their share of points, and helpers."""
     binaries = test_binaries(build, lab, reference)
     # If the student's code does not compile, its test binaries are missing: the reference
     # binaries still say which graded tests exist, so the report shows them all as failed.
     ref_binaries = test_binaries(build, lab, True)
-    built = all(binaries[k].exists() for k in binaries if ref_binaries[k].exists())
+    built = all(binaries[k].exists() for k in binaries if ref_binaries[k].exists()) and (
+        reference or lab not in not_built(build))
     prefix = ("ref." if reference else "") + lab + "."
     results = run_ctest(build, "^" + re.escape(prefix), jobs) if built else {}
     rows = []
@@ -155,7 +163,7 @@ def grade_lab(build, lab, reference, jobs):
             for entry in entries:
                 status, output, seconds = results.get(prefix + entry, ("fail", "", 0.0))
                 if not built:
-                    output = "the lab did not build: see the compiler errors above"
+                    output = NOT_BUILT
                 rows.append({"lab": lab, "name": entry, "kind": kind, "graded": graded_name(name) in graded,
                              "points": points / len(entries), "passed": status == "run",
                              "skipped": status == "skipped", "lesson": lesson,
@@ -172,6 +180,10 @@ def print_lab(lab, rows, quiet):
     score = sum(r["points"] for r in graded if r["passed"])
     total = sum(r["points"] for r in graded)
     print(paint(f"== {lab} ==", "1"))
+    unbuilt = bool(rows) and all(r["output"].startswith(NOT_BUILT) for r in rows)
+    if unbuilt:
+        print(paint(f"  {lab} does not build: every test fails until it does (the compiler's errors "
+                    "are above)", "31"))
     for row in rows:
         if quiet and row["passed"]:
             continue
@@ -184,7 +196,7 @@ def print_lab(lab, rows, quiet):
             print(f"  {status} {got:>4}/{fmt(row['points']):<4} {row['name']}")
         else:
             print(f"  {status}    helper {row['name']} (not graded)")
-        if not row["passed"]:
+        if not row["passed"] and not unbuilt:
             if row["lesson"]:
                 print(f"         what this checks: {row['lesson']}")
             for line in failure_excerpt(row["output"]):
