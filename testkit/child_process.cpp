@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
@@ -214,11 +215,28 @@ ChildProcess::ChildProcess(std::string program, std::vector<std::string> args, S
 
 ChildProcess::~ChildProcess()
 {
+    check_unexpected_death();
     check_fd_leak();
     reap_group();
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof one);
     if (reader_.joinable()) reader_.join();
+}
+
+void ChildProcess::check_unexpected_death()
+{
+    // Also while a failed expectation unwinds the test: that is when the report matters most.
+    running();  // collects the exit status if the program has ended
+    const bool crashed = exit_status_ && !exit_status_->exited &&
+                         std::find(signals_sent_.begin(), signals_sent_.end(),
+                                   exit_status_->signal) == signals_sent_.end();
+    const bool sanitizer = !sanitizer_report(stderr_text()).empty();
+    if (crashed || sanitizer) {
+        ADD_FAILURE() << program_
+                      << (crashed ? " crashed during the test" : " printed a sanitizer report")
+                      << ":\n"
+                      << report();
+    }
 }
 
 void ChildProcess::check_fd_leak()
@@ -427,6 +445,7 @@ bool ChildProcess::running()
 
 void ChildProcess::send_signal(int signal)
 {
+    signals_sent_.push_back(signal);
     if (!exit_status_) ::kill(pid_, signal);
 }
 

@@ -46,6 +46,10 @@ struct SpawnOptions {
 
 /// @brief A lab program running as a child process of the test, in its own process group.
 ///
+/// When the test ends, a program that crashed (a signal the test did not send) or printed a
+/// sanitizer report fails the test with report(), even if the test's own assertions did not look
+/// at it: a student always sees the signal or the sanitizer's stack.
+///
 /// The destructor kills the whole process group with SIGKILL and reaps it, whatever the test did:
 /// no test leaves a process behind. If the test process itself dies, the child gets SIGKILL too
 /// (PR_SET_PDEATHSIG), and the testkit's watchdog kills every live group before a hung test ends.
@@ -102,6 +106,7 @@ private:
     void read_output();
     void reap_group();
     void check_fd_leak();
+    void check_unexpected_death();
     bool wait_for(const std::function<bool()>& done, Duration timeout);
 
     std::string program_;
@@ -114,6 +119,7 @@ private:
     kit::Fd wake_;  // eventfd: tells the reader thread to stop
     std::optional<ExitStatus> exit_status_;
     bool check_fd_leaks_ = true;
+    std::vector<int> signals_sent_;
     std::optional<std::size_t> fd_baseline_;
     std::string fd_baseline_text_;
     std::string shortio_seed_;
