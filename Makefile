@@ -13,6 +13,14 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 LABS := $(sort $(patsubst %/CMakeLists.txt,%,$(wildcard lab0*/CMakeLists.txt)))
 LAB ?=
 SELECTED := $(if $(LAB),$(LAB),$(LABS))
+ifneq ($(LAB),)
+  ifeq ($(filter $(LAB),$(LABS)),)
+    $(error unknown LAB '$(LAB)': the labs are $(LABS))
+  endif
+endif
+ifeq ($(filter $(STACK),solutions mine),)
+  $(error STACK must be 'solutions' (the reference earlier labs, default) or 'mine' (yours), not '$(STACK)')
+endif
 GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
 PYTHON ?= python3
 

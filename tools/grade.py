@@ -92,6 +92,14 @@ def failure_excerpt(output, max_lines=14):
         if line.startswith("[") and "]" in line[:14]:
             continue
         lines.append(line)
+    # A sanitizer's report: its ERROR line, then the frames in the kit's own sources (the student's
+    # files first of all) rather than the C++ library's internals, which fill the first frames.
+    for index, line in enumerate(lines):
+        if "ERROR: AddressSanitizer" in line or "ERROR: LeakSanitizer" in line or "runtime error:" in line:
+            frames = [l for l in lines[index + 1:] if re.match(r"\s*#\d+ ", l) and "/usr/" not in l
+                      and "libsanitizer" not in l][:6]
+            lines = lines[:index + 1] + frames + ["(the whole report: run the test with ctest -V)"]
+            break
     # Crashes and timeouts are printed by the testkit after the GoogleTest log stops.
     for marker in ("CRASH:", "TIMEOUT:"):
         at = output.find(marker)
