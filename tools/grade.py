@@ -183,10 +183,14 @@ def fmt(points):
     return f"{points:g}"
 
 
-def print_lab(lab, rows, quiet):
+def lab_score(rows):
+    """(points earned, points possible) of a lab's rows."""
     graded = [r for r in rows if r["graded"]]
-    score = sum(r["points"] for r in graded if r["passed"])
-    total = sum(r["points"] for r in graded)
+    return sum(r["points"] for r in graded if r["passed"]), sum(r["points"] for r in graded)
+
+
+def print_lab(lab, rows, quiet):
+    score, total = lab_score(rows)
     print(paint(f"== {lab} ==", "1"))
     unbuilt = bool(rows) and all(r["output"].startswith(NOT_BUILT) for r in rows)
     if unbuilt:
@@ -255,12 +259,7 @@ def main():
     all_rows, table = [], []
     for lab in labs:
         rows = grade_lab(build, lab, args.reference, args.jobs)
-        if args.summary:
-            graded = [r for r in rows if r["graded"]]
-            score = sum(r["points"] for r in graded if r["passed"])
-            total = sum(r["points"] for r in graded)
-        else:
-            score, total = print_lab(lab, rows, args.quiet)
+        score, total = lab_score(rows) if args.summary else print_lab(lab, rows, args.quiet)
         table.append((lab, score, total))
         all_rows += rows
     width = max(len(lab) for lab, _, _ in table)
