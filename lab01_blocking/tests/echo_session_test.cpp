@@ -9,6 +9,7 @@
 
 #include "deadline.h"
 #include "echo.h"
+#include "fd_pair.h"
 #include "graded.h"
 #include "sys_error.h"
 
@@ -21,10 +22,8 @@ struct SocketPair {
 
 SocketPair make_socket_pair()
 {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-        throw kit::SysError("socketpair", errno);
-    return {kit::Fd(fds[0]), kit::Fd(fds[1])};
+    testkit::FdPair ends = testkit::socket_pair();
+    return {std::move(ends.first), std::move(ends.second)};
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "fd_pair.h"
 #include "graded.h"
 #include "interrupt.h"
 #include "net.h"
@@ -25,10 +26,8 @@ struct SocketPair {
 
 SocketPair make_socket_pair()
 {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-        throw kit::SysError("socketpair", errno);
-    return {kit::Fd(fds[0]), kit::Fd(fds[1])};
+    testkit::FdPair ends = testkit::socket_pair();
+    return {std::move(ends.first), std::move(ends.second)};
 }
 
 // Bytes that differ at every position, so a lost, repeated or reordered chunk shows.

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "fd_pair.h"
 #include "graded.h"
 #include "net.h"
 #include "nonblocking.h"
@@ -26,17 +27,14 @@ struct Ends {
 
 Ends make_socket_pair()
 {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-        throw kit::SysError("socketpair", errno);
-    return {kit::Fd(fds[0]), kit::Fd(fds[1])};
+    testkit::FdPair ends = testkit::socket_pair();
+    return {std::move(ends.first), std::move(ends.second)};
 }
 
 Ends make_pipe()
 {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw kit::SysError("pipe2", errno);
-    return {kit::Fd(fds[0]), kit::Fd(fds[1])};  // {read end, write end}
+    testkit::FdPair ends = testkit::pipe_pair();
+    return {std::move(ends.first), std::move(ends.second)};  // {read end, write end}
 }
 
 // O_NONBLOCK set by the test itself (not by the code under test), so that the I/O tests do not

@@ -12,6 +12,7 @@
 #include "client_loop.h"
 #include "failure.h"
 #include "fd.h"
+#include "fd_pair.h"
 #include "graded.h"
 
 namespace {
@@ -22,12 +23,9 @@ struct SocketPair {
     kit::Fd server;  // the test's end: the "server"
     SocketPair()
     {
-        int ends[2];
-        if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, ends) != 0) {
-            throw testkit::Failure("socketpair failed");
-        }
-        client.reset(ends[0]);
-        server.reset(ends[1]);
+        testkit::FdPair ends = testkit::socket_pair(SOCK_NONBLOCK);
+        client = std::move(ends.first);
+        server = std::move(ends.second);
     }
 };
 

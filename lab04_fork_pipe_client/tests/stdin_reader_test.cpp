@@ -7,6 +7,7 @@
 
 #include "failure.h"
 #include "fd.h"
+#include "fd_pair.h"
 #include "graded.h"
 #include "stdin_reader.h"
 
@@ -19,10 +20,9 @@ struct Pipe {
     kit::Fd write_end;
     Pipe()
     {
-        int ends[2];
-        if (::pipe2(ends, O_CLOEXEC) != 0) throw testkit::Failure("pipe2 failed");
-        read_end.reset(ends[0]);
-        write_end.reset(ends[1]);
+        testkit::FdPair ends = testkit::pipe_pair();
+        read_end = std::move(ends.first);
+        write_end = std::move(ends.second);
     }
 };
 

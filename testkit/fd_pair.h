@@ -1,0 +1,23 @@
+/// @file fd_pair.h
+/// @brief Two connected descriptors for unit tests: a socketpair or a pipe.
+#pragma once
+
+#include "fd.h"
+
+namespace testkit {
+
+/// @brief Two owned ends of one channel.
+struct FdPair {
+    kit::Fd first;   ///< socketpair: one end; pipe: the read end
+    kit::Fd second;  ///< socketpair: the other end; pipe: the write end
+};
+
+/// @brief A connected AF_UNIX stream socketpair, close-on-exec, plus @p extra_flags (e.g.
+/// SOCK_NONBLOCK): the fastest real "connection" for a unit test. @throws kit::SysError.
+FdPair socket_pair(int extra_flags = 0);
+
+/// @brief A pipe, close-on-exec, plus @p extra_flags (e.g. O_NONBLOCK): {read end, write end}.
+/// @throws kit::SysError.
+FdPair pipe_pair(int extra_flags = 0);
+
+}  // namespace testkit
