@@ -1,4 +1,4 @@
-#include "address.h"
+#include "common/address.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>

@@ -1,4 +1,4 @@
-#include "fd.h"
+#include "common/fd.h"
 
 #include <unistd.h>
 

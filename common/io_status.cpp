@@ -1,4 +1,4 @@
-#include "io_status.h"
+#include "common/io_status.h"
 
 #include <ostream>
 

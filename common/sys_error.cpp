@@ -1,4 +1,4 @@
-#include "sys_error.h"
+#include "common/sys_error.h"
 
 namespace kit {
 

@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "fd.h"
+#include "common/fd.h"
 
 namespace echo {
 

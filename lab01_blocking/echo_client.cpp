@@ -11,8 +11,8 @@
 #include <iostream>
 #include <string>
 
-#include "cli.h"
-#include "net.h"
+#include "common/cli.h"
+#include "lab01_blocking/net.h"
 
 namespace {
 

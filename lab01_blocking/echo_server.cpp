@@ -7,11 +7,11 @@
 #include <cstdio>
 #include <exception>
 
-#include "address.h"
-#include "cli.h"
-#include "echo.h"
-#include "net.h"
-#include "signals.h"
+#include "common/address.h"
+#include "common/cli.h"
+#include "lab01_blocking/echo.h"
+#include "lab01_blocking/net.h"
+#include "common/signals.h"
 
 int main(int argc, char** argv)
 {

@@ -1,6 +1,6 @@
 // lab01, your file: the TCP building blocks declared in net.h.
 // Fill in each TODO; `make test` (in this folder) tells you which ones still fail and why.
-#include "net.h"
+#include "lab01_blocking/net.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -8,8 +8,8 @@
 
 #include <cerrno>
 
-#include "address.h"
-#include "sys_error.h"
+#include "common/address.h"
+#include "common/sys_error.h"
 
 namespace net {
 

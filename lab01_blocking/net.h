@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
-#include "fd.h"
-#include "io_status.h"
+#include "common/fd.h"
+#include "common/io_status.h"
 
 namespace net {
 

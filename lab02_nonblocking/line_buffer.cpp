@@ -1,9 +1,9 @@
 // lab02, your file: LineBuffer, the framing declared in line_buffer.h.
-#include "line_buffer.h"
+#include "lab02_nonblocking/line_buffer.h"
 
 #include <utility>
 
-#include "sys_error.h"  // kit::todo, in the unfinished version
+#include "common/sys_error.h"  // kit::todo, in the unfinished version
 
 namespace nb {
 

@@ -8,11 +8,11 @@
 #include <cstdio>
 #include <exception>
 
-#include "address.h"
-#include "cli.h"
-#include "net.h"
-#include "polling_echo.h"
-#include "signals.h"
+#include "common/address.h"
+#include "common/cli.h"
+#include "lab01_blocking/net.h"
+#include "lab02_nonblocking/polling_echo.h"
+#include "common/signals.h"
 
 int main(int argc, char** argv)
 {

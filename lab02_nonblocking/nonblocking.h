@@ -10,7 +10,7 @@
 #include <span>
 #include <string_view>
 
-#include "io_status.h"
+#include "common/io_status.h"
 
 namespace nb {
 

@@ -1,5 +1,5 @@
 // lab02, your file: the polling echo server declared in polling_echo.h.
-#include "polling_echo.h"
+#include "lab02_nonblocking/polling_echo.h"
 
 #include <sys/socket.h>
 
@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "address.h"
-#include "nonblocking.h"
-#include "sys_error.h"
+#include "common/address.h"
+#include "lab02_nonblocking/nonblocking.h"
+#include "common/sys_error.h"
 
 namespace nbecho {
 

@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "fd.h"
-#include "line_buffer.h"
+#include "common/fd.h"
+#include "lab02_nonblocking/line_buffer.h"
 
 namespace nbecho {
 

@@ -1,7 +1,7 @@
 // lab03, your file: the chat server's event loop, declared in chat_server.h.
 // Fill in each TODO in order; `make test` (in this folder) says which ones still fail and why.
 // The given parts (events_for, watch, mark_dead, refuse_connection) are yours to call.
-#include "chat_server.h"
+#include "lab03_epoll_server/chat_server.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -14,10 +14,10 @@
 #include <cstring>
 #include <utility>
 
-#include "address.h"
-#include "nonblocking.h"
-#include "signals.h"
-#include "sys_error.h"
+#include "common/address.h"
+#include "lab02_nonblocking/nonblocking.h"
+#include "common/signals.h"
+#include "common/sys_error.h"
 
 namespace chat {
 

@@ -19,10 +19,10 @@
 #include <string_view>
 #include <vector>
 
-#include "fd.h"
-#include "line_buffer.h"
-#include "output_buffer.h"
-#include "protocol.h"
+#include "common/fd.h"
+#include "lab02_nonblocking/line_buffer.h"
+#include "lab03_epoll_server/output_buffer.h"
+#include "lab03_epoll_server/protocol.h"
 
 namespace chat {
 

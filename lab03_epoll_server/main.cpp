@@ -12,11 +12,11 @@
 #include <cstdio>
 #include <exception>
 
-#include "address.h"
-#include "chat_server.h"
-#include "cli.h"
-#include "net.h"
-#include "sys_error.h"
+#include "common/address.h"
+#include "lab03_epoll_server/chat_server.h"
+#include "common/cli.h"
+#include "lab01_blocking/net.h"
+#include "common/sys_error.h"
 
 namespace {
 

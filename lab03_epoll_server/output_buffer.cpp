@@ -1,5 +1,5 @@
 // lab03 (given): OutputBuffer, see output_buffer.h.
-#include "output_buffer.h"
+#include "lab03_epoll_server/output_buffer.h"
 
 #include <cassert>
 

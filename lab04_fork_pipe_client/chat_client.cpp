@@ -9,11 +9,11 @@
 #include <cstdio>
 #include <exception>
 
-#include "address.h"
-#include "cli.h"
-#include "client_loop.h"
-#include "net.h"
-#include "stdin_reader.h"
+#include "common/address.h"
+#include "common/cli.h"
+#include "lab04_fork_pipe_client/client_loop.h"
+#include "lab01_blocking/net.h"
+#include "lab04_fork_pipe_client/stdin_reader.h"
 
 int main(int argc, char** argv)
 {

@@ -16,8 +16,8 @@
 #include <cstdio>
 #include <string>
 
-#include "fd.h"
-#include "line_buffer.h"
+#include "common/fd.h"
+#include "lab02_nonblocking/line_buffer.h"
 
 namespace chat {
 

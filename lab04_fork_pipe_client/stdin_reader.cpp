@@ -1,5 +1,5 @@
 // lab04, your file: the client's stdin-reading child process, declared in stdin_reader.h.
-#include "stdin_reader.h"
+#include "lab04_fork_pipe_client/stdin_reader.h"
 
 #include <fcntl.h>
 #include <strings.h>
@@ -14,9 +14,9 @@
 #include <exception>
 #include <string>
 
-#include "line_buffer.h"
-#include "nonblocking.h"
-#include "sys_error.h"
+#include "lab02_nonblocking/line_buffer.h"
+#include "lab02_nonblocking/nonblocking.h"
+#include "common/sys_error.h"
 
 namespace chat {
 namespace {

@@ -17,7 +17,7 @@
 #include <span>
 #include <string_view>
 
-#include "fd.h"
+#include "common/fd.h"
 
 namespace chat {
 

@@ -1,4 +1,4 @@
-#include "child_process.h"
+#include "testkit/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -19,9 +19,9 @@
 
 #include <gtest/gtest.h>
 
-#include "failure.h"
-#include "proc.h"
-#include "run_context.h"
+#include "testkit/failure.h"
+#include "testkit/proc.h"
+#include "testkit/run_context.h"
 
 namespace testkit {
 namespace {

@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "deadline.h"
-#include "fd.h"
+#include "testkit/deadline.h"
+#include "common/fd.h"
 
 namespace testkit {
 

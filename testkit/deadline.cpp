@@ -1,4 +1,4 @@
-#include "deadline.h"
+#include "testkit/deadline.h"
 
 #include <cstdlib>
 #include <string>

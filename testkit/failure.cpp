@@ -1,4 +1,4 @@
-#include "failure.h"
+#include "testkit/failure.h"
 
 #include <cstdio>
 

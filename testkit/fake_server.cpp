@@ -1,4 +1,4 @@
-#include "fake_server.h"
+#include "testkit/fake_server.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "address.h"
-#include "failure.h"
+#include "common/address.h"
+#include "testkit/failure.h"
 
 namespace testkit {
 namespace {

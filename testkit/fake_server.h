@@ -9,8 +9,8 @@
 #include <string_view>
 #include <thread>
 
-#include "deadline.h"
-#include "fd.h"
+#include "testkit/deadline.h"
+#include "common/fd.h"
 
 namespace testkit {
 

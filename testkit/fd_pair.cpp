@@ -1,4 +1,4 @@
-#include "fd_pair.h"
+#include "testkit/fd_pair.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-#include "sys_error.h"
+#include "common/sys_error.h"
 
 namespace testkit {
 

@@ -2,7 +2,7 @@
 /// @brief Two connected descriptors for unit tests: a socketpair or a pipe.
 #pragma once
 
-#include "fd.h"
+#include "common/fd.h"
 
 namespace testkit {
 

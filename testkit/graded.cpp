@@ -1,4 +1,4 @@
-#include "graded.h"
+#include "testkit/graded.h"
 
 #include <cstdio>
 #include <cstdlib>

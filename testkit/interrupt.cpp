@@ -1,4 +1,4 @@
-#include "interrupt.h"
+#include "testkit/interrupt.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "failure.h"
+#include "testkit/failure.h"
 
 namespace testkit {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <functional>
 
-#include "deadline.h"
+#include "testkit/deadline.h"
 
 namespace testkit {
 

@@ -21,10 +21,10 @@
 #include <string>
 #include <thread>
 
-#include "child_process.h"
-#include "deadline.h"
-#include "graded.h"
-#include "run_context.h"
+#include "testkit/child_process.h"
+#include "testkit/deadline.h"
+#include "testkit/graded.h"
+#include "testkit/run_context.h"
 
 namespace {
 

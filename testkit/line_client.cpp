@@ -1,4 +1,4 @@
-#include "line_client.h"
+#include "testkit/line_client.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "address.h"
-#include "failure.h"
+#include "common/address.h"
+#include "testkit/failure.h"
 
 namespace testkit {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "deadline.h"
-#include "fd.h"
+#include "testkit/deadline.h"
+#include "common/fd.h"
 
 namespace testkit {
 

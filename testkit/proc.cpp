@@ -1,4 +1,4 @@
-#include "proc.h"
+#include "testkit/proc.h"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <thread>
 
-#include "failure.h"
+#include "testkit/failure.h"
 
 namespace testkit {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "deadline.h"
+#include "testkit/deadline.h"
 
 namespace testkit {
 

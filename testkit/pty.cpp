@@ -1,4 +1,4 @@
-#include "pty.h"
+#include "testkit/pty.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "failure.h"
+#include "testkit/failure.h"
 
 namespace testkit {
 namespace {

@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "fd.h"
+#include "common/fd.h"
 
 namespace testkit {
 

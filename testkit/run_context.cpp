@@ -1,4 +1,4 @@
-#include "run_context.h"
+#include "testkit/run_context.h"
 
 #include <cstdlib>
 #include <random>

@@ -1,4 +1,4 @@
-#include "syscall_counts.h"
+#include "testkit/syscall_counts.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "failure.h"
-#include "run_context.h"
+#include "testkit/failure.h"
+#include "testkit/run_context.h"
 
 namespace testkit {
 

@@ -95,7 +95,7 @@ struct shortio_counts {
 #include <string>
 #include <vector>
 
-#include "child_process.h"
+#include "testkit/child_process.h"
 
 namespace testkit {
 

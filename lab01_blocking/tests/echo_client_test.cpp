@@ -1,9 +1,9 @@
 // Black-box test of echo_client against echo_server (both built from your net.cpp).
 #include <string>
 
-#include "child_process.h"
-#include "graded.h"
-#include "lab.h"
+#include "testkit/child_process.h"
+#include "testkit/graded.h"
+#include "testkit/lab.h"
 
 using testkit::ChildProcess;
 

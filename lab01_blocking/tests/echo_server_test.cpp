@@ -6,12 +6,12 @@
 #include <string>
 #include <thread>
 
-#include "child_process.h"
-#include "failure.h"
-#include "graded.h"
-#include "lab.h"
-#include "line_client.h"
-#include "sys_error.h"
+#include "testkit/child_process.h"
+#include "testkit/failure.h"
+#include "testkit/graded.h"
+#include "testkit/lab.h"
+#include "testkit/line_client.h"
+#include "common/sys_error.h"
 
 using testkit::ChildProcess;
 using testkit::Duration;

@@ -7,11 +7,11 @@
 #include <string>
 #include <thread>
 
-#include "deadline.h"
-#include "echo.h"
-#include "fd_pair.h"
-#include "graded.h"
-#include "sys_error.h"
+#include "testkit/deadline.h"
+#include "lab01_blocking/echo.h"
+#include "testkit/fd_pair.h"
+#include "testkit/graded.h"
+#include "common/sys_error.h"
 
 namespace {
 

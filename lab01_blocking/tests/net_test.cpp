@@ -10,11 +10,11 @@
 #include <string>
 #include <thread>
 
-#include "fd_pair.h"
-#include "graded.h"
-#include "interrupt.h"
-#include "net.h"
-#include "sys_error.h"
+#include "testkit/fd_pair.h"
+#include "testkit/graded.h"
+#include "testkit/interrupt.h"
+#include "lab01_blocking/net.h"
+#include "common/sys_error.h"
 
 namespace {
 

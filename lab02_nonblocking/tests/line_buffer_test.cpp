@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "failure.h"
-#include "graded.h"
-#include "line_buffer.h"
+#include "testkit/failure.h"
+#include "testkit/graded.h"
+#include "lab02_nonblocking/line_buffer.h"
 
 using nb::LineBuffer;
 using nb::LineStatus;

@@ -10,13 +10,13 @@
 #include <thread>
 #include <vector>
 
-#include "child_process.h"
-#include "deadline.h"
-#include "failure.h"
-#include "graded.h"
-#include "lab.h"
-#include "line_client.h"
-#include "proc.h"
+#include "testkit/child_process.h"
+#include "testkit/deadline.h"
+#include "testkit/failure.h"
+#include "testkit/graded.h"
+#include "testkit/lab.h"
+#include "testkit/line_client.h"
+#include "testkit/proc.h"
 
 using testkit::ChildProcess;
 using testkit::Duration;

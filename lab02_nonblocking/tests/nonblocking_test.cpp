@@ -11,11 +11,11 @@
 #include <cstring>
 #include <string>
 
-#include "fd_pair.h"
-#include "graded.h"
-#include "net.h"
-#include "nonblocking.h"
-#include "sys_error.h"
+#include "testkit/fd_pair.h"
+#include "testkit/graded.h"
+#include "lab01_blocking/net.h"
+#include "lab02_nonblocking/nonblocking.h"
+#include "common/sys_error.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "chat_test_support.h"
+#include "lab03_epoll_server/tests/chat_test_support.h"
 
 using namespace lab03;
 

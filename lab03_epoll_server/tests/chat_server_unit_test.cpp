@@ -10,11 +10,11 @@
 #include <sstream>
 #include <string>
 
-#include "chat_server.h"
-#include "graded.h"
-#include "line_client.h"
-#include "net.h"
-#include "output_buffer.h"
+#include "lab03_epoll_server/chat_server.h"
+#include "testkit/graded.h"
+#include "testkit/line_client.h"
+#include "lab01_blocking/net.h"
+#include "lab03_epoll_server/output_buffer.h"
 
 namespace {
 

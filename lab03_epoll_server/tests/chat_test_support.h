@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "address.h"
-#include "child_process.h"
-#include "failure.h"
-#include "graded.h"
-#include "lab.h"
-#include "line_client.h"
-#include "proc.h"
-#include "syscall_counts.h"
+#include "common/address.h"
+#include "testkit/child_process.h"
+#include "testkit/failure.h"
+#include "testkit/graded.h"
+#include "testkit/lab.h"
+#include "testkit/line_client.h"
+#include "testkit/proc.h"
+#include "testkit/syscall_counts.h"
 
 namespace lab03 {
 

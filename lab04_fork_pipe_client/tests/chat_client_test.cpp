@@ -8,13 +8,13 @@
 #include <thread>
 #include <vector>
 
-#include "child_process.h"
-#include "failure.h"
-#include "fake_server.h"
-#include "graded.h"
-#include "lab.h"
-#include "proc.h"
-#include "pty.h"
+#include "testkit/child_process.h"
+#include "testkit/failure.h"
+#include "testkit/fake_server.h"
+#include "testkit/graded.h"
+#include "testkit/lab.h"
+#include "testkit/proc.h"
+#include "testkit/pty.h"
 
 using testkit::ChildProcess;
 using testkit::Duration;

@@ -9,11 +9,11 @@
 #include <string>
 #include <thread>
 
-#include "client_loop.h"
-#include "failure.h"
-#include "fd.h"
-#include "fd_pair.h"
-#include "graded.h"
+#include "lab04_fork_pipe_client/client_loop.h"
+#include "testkit/failure.h"
+#include "common/fd.h"
+#include "testkit/fd_pair.h"
+#include "testkit/graded.h"
 
 namespace {
 

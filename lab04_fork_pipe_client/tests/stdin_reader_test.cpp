@@ -5,11 +5,11 @@
 
 #include <string>
 
-#include "failure.h"
-#include "fd.h"
-#include "fd_pair.h"
-#include "graded.h"
-#include "stdin_reader.h"
+#include "testkit/failure.h"
+#include "common/fd.h"
+#include "testkit/fd_pair.h"
+#include "testkit/graded.h"
+#include "lab04_fork_pipe_client/stdin_reader.h"
 
 using chat::ReaderEnd;
 

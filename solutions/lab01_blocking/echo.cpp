@@ -1,5 +1,5 @@
 // lab01, your file: the iterative echo server declared in echo.h.
-#include "echo.h"
+#include "lab01_blocking/echo.h"
 
 #include <sys/socket.h>
 
@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "address.h"
-#include "net.h"
-#include "sys_error.h"
+#include "common/address.h"
+#include "lab01_blocking/net.h"
+#include "common/sys_error.h"
 
 namespace echo {
 

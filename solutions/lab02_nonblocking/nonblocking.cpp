@@ -1,6 +1,6 @@
 // lab02, your file: nonblocking descriptors and EAGAIN-aware I/O, declared in nonblocking.h.
 // Fill in each TODO; `make test` (in this folder) tells you which ones still fail and why.
-#include "nonblocking.h"
+#include "lab02_nonblocking/nonblocking.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <string>
 
-#include "sys_error.h"
+#include "common/sys_error.h"
 
 namespace nb {
 

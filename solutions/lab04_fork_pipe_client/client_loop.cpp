@@ -1,5 +1,5 @@
 // lab04, your file: the parent's event loop, declared in client_loop.h.
-#include "client_loop.h"
+#include "lab04_fork_pipe_client/client_loop.h"
 
 #include <sys/epoll.h>
 
@@ -7,9 +7,9 @@
 #include <cerrno>
 #include <cstdint>
 
-#include "nonblocking.h"
-#include "stdin_reader.h"
-#include "sys_error.h"
+#include "lab02_nonblocking/nonblocking.h"
+#include "lab04_fork_pipe_client/stdin_reader.h"
+#include "common/sys_error.h"
 
 namespace chat {
 namespace {

@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../syscall_counts.h"
+#include "testkit/syscall_counts.h"
 
 #define EXPORT __attribute__((visibility("default")))
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <string>
 
-#include "child_process.h"
-#include "failure.h"
-#include "proc.h"
+#include "testkit/child_process.h"
+#include "testkit/failure.h"
+#include "testkit/proc.h"
 
 namespace testkit {
 namespace {

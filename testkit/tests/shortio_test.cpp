@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "child_process.h"
-#include "failure.h"
-#include "line_client.h"
-#include "run_context.h"
-#include "syscall_counts.h"
+#include "testkit/child_process.h"
+#include "testkit/failure.h"
+#include "testkit/line_client.h"
+#include "testkit/run_context.h"
+#include "testkit/syscall_counts.h"
 
 namespace testkit {
 namespace {
