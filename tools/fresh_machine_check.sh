@@ -112,8 +112,9 @@ summary() {
 }
 
 cleanup() {
-  local status=$? p m left
+  local status=$? p m left cleanup_start
   trap - EXIT INT TERM
+  cleanup_start=$(date +%s)
   set +e  # clean up as much as possible, whatever fails
   # Stop what still runs in the root (a server the quick start left behind), or its mounts stay busy.
   for p in /proc/[0-9]*; do
@@ -129,11 +130,16 @@ cleanup() {
   elif [ $keep_root -eq 1 ]; then
     echo "fresh-check: kept the fresh root: $root (delete it with: rm -rf --one-file-system $work)"
   else
+    echo "fresh-check: deleting the fresh root $root"
     rm -rf --one-file-system "$work"
   fi
+  step_names+=("undo the mounts, delete the root")
+  step_times+=($(($(date +%s) - cleanup_start)))
   summary
   if [ $status -eq 0 ]; then
     echo "fresh-check: PASSED: the README's quick start works on a fresh Debian 12"
+  elif [ $status -eq 130 ] || [ $status -eq 143 ]; then
+    echo "fresh-check: INTERRUPTED${current:+ during: $current}" >&2
   else
     echo "fresh-check: FAILED${current:+ at: $current}" >&2
   fi
@@ -226,7 +232,11 @@ mapfile -t quick_start < <(awk '/^## / { section = ($0 ~ /^## Quick start/) }
 echo "fresh-check: the README's quick start, to run on a fresh Debian 12:"
 printf '  %s\n' "${quick_start[@]}"
 
-timed "debootstrap --variant=minbase $SUITE" make_base
+if [ $cache_base -eq 1 ] && [ -f "$BASE_CACHE" ]; then
+  timed "base system (unpacked from --cache-base)" make_base
+else
+  timed "debootstrap --variant=minbase $SUITE" make_base
+fi
 timed "copy the kit (git archive HEAD), mounts" prepare_root
 for line in "${quick_start[@]}"; do
   timed "$(sed -E 's/[[:space:]]+#.*//' <<<"$line")" run_line "$line"
