@@ -103,12 +103,14 @@ mounts_under() {  # the mount points at or under $1, deepest first
 }
 
 summary() {
-  local i
+  local i total=0
   echo
   echo "fresh-check: step times ($(nproc) cores, $(. /etc/os-release && echo "$PRETTY_NAME") host, Debian 12 root):"
   for i in "${!step_names[@]}"; do
     printf '  %-45s %5d s\n' "${step_names[$i]}" "${step_times[$i]}"
+    total=$((total + step_times[i]))
   done
+  printf '  %-45s %5d s\n' "total" "$total"
 }
 
 cleanup() {
