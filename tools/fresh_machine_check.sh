@@ -15,7 +15,7 @@
 #
 # It prints each step's time. While it runs, /proc, /sys and /dev are mounted in the fresh root;
 # whatever happens (a failure, Ctrl-C), the EXIT trap stops what still runs in there, undoes the
-# mounts and deletes the root. It takes about 5 minutes on 2 cores and is not part of make check.
+# mounts and deletes the root. It takes minutes (the README's Timings), and is not part of make check.
 #
 # Needs: root (debootstrap, mount, chroot), debootstrap (apt-get install debootstrap), git, and
 # access to the Debian archive.
