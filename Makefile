@@ -56,12 +56,13 @@ help:  ## list the commands
 	@echo "  make demo               watch the reference programs at work"
 	@echo
 	@echo "Instructors and kit developers:"
-	@echo "  make setup              install the OS packages the kit needs (apt-get)"
+	@echo "  make setup              install the OS packages the kit needs (apt-get), check versions (no make? ./setup)"
 	@echo "  make build              configure and build everything (student and reference)"
 	@echo "  make grade              as test, and write $(BUILD)/results/results.json (Gradescope) and junit.xml"
 	@echo "  make grade-all SUBMISSIONS=dir   grade every submission folder in dir"
 	@echo "  make gradescope [LAB=...]        build the Gradescope autograder zip"
 	@echo "  make check              the kit's self-test (what CI runs)"
+	@echo "  make fresh-check        the README's quick start on a fresh minimal Debian 12 (root, debootstrap)"
 	@echo "  make mutants            only the mutant catalogue of make check"
 	@echo "  make skeletons          regenerate the lab files from solutions/"
 	@echo "  make bench              benchmarks (speed and scale figures)"
@@ -109,6 +110,11 @@ progress:
 
 check:
 	@bash tools/check.sh
+
+# Not part of check: it needs root, debootstrap and the Debian archive (tools/fresh_machine_check.sh).
+.PHONY: fresh-check
+fresh-check:
+	@bash tools/fresh_machine_check.sh
 
 mutants:
 	@$(PYTHON) tools/mutants.py --build $(BUILD)/mutants $(if $(LAB),--labs $(LAB),)
