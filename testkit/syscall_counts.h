@@ -19,9 +19,10 @@
 /// @brief Layout version; bump it when a field changes meaning or position (append only).
 #define SHORTIO_COUNTS_VERSION 1ULL
 
-/// @brief The counts file: one of these, nothing else. Every field is a count of calls unless its
-/// comment says otherwise; every process that preloads the library with the same SHORTIO_COUNTS
-/// (a forked child, a program it execs) adds to the same counters.
+/// @brief The counts file: one of these, nothing else. After the header words come the counters of
+/// testkit/syscall_counts.def, in its order, one uint64_t each (the file says what each one
+/// counts); every process that preloads the library with the same SHORTIO_COUNTS (a forked child,
+/// a program it execs) adds to the same counters.
 ///
 /// "Read" means read/readv/recv/recvfrom/recvmsg, "write" means write/writev/send/sendto/sendmsg
 /// (the _chk variants of _FORTIFY_SOURCE included). Calls glibc makes internally (stdio's reads and
@@ -30,61 +31,11 @@ struct shortio_counts {
     uint64_t magic;    ///< SHORTIO_COUNTS_MAGIC once a process initialized the file
     uint64_t version;  ///< SHORTIO_COUNTS_VERSION
     uint64_t size;     ///< sizeof(struct shortio_counts) of the writer
-    uint64_t loads;    ///< processes that loaded the library (one per exec, not per fork)
 
-    // Readiness: the epoll family.
-    uint64_t epoll_create;      ///< epoll_create and epoll_create1
-    uint64_t epoll_ctl;         ///< every epoll_ctl, whatever the operation or result
-    uint64_t epoll_ctl_add;     ///< successful EPOLL_CTL_ADD
-    uint64_t epoll_ctl_mod;     ///< successful EPOLL_CTL_MOD
-    uint64_t epoll_ctl_del;     ///< successful EPOLL_CTL_DEL
-    uint64_t epoll_ctl_et;      ///< successful ADD or MOD with EPOLLET in the event mask
-    uint64_t epoll_wait;        ///< epoll_wait
-    uint64_t epoll_pwait;       ///< epoll_pwait
-    uint64_t epoll_pwait2;      ///< epoll_pwait2
-    uint64_t epoll_events;      ///< sum of the events all epoll waits returned
-    uint64_t epoll_wait_empty;  ///< epoll waits with timeout 0 that returned no event (busy loop?)
-
-    // Readiness: the older calls.
-    uint64_t poll;        ///< poll (and __poll_chk)
-    uint64_t ppoll;       ///< ppoll
-    uint64_t select;      ///< select
-    uint64_t pselect;     ///< pselect
-    uint64_t poll_empty;  ///< poll/ppoll/select/pselect with a zero timeout that found nothing
-
-    // Accepting connections.
-    uint64_t accept;              ///< accept
-    uint64_t accept4;             ///< accept4
-    uint64_t accept_would_block;  ///< accept/accept4 that failed with EAGAIN (a drained listener)
-    uint64_t accept_no_fds;       ///< accept/accept4 that failed with EMFILE or ENFILE
-
-    // File status and descriptor flags.
-    uint64_t fcntl_getfl;          ///< fcntl(F_GETFL)
-    uint64_t fcntl_setfl;          ///< fcntl(F_SETFL)
-    uint64_t fcntl_getfd;          ///< fcntl(F_GETFD): the wrong call for O_NONBLOCK
-    uint64_t fcntl_setfd;          ///< fcntl(F_SETFD)
-    uint64_t fcntl_setfl_cleared;  ///< F_SETFL that cleared a set flag other than O_NONBLOCK
-
-    // Processes.
-    uint64_t fork;  ///< fork (vfork, clone and posix_spawn are not counted)
-
-    // Data transfer on sockets (any type) and pipes/FIFOs.
-    uint64_t socket_reads;           ///< reads on sockets
-    uint64_t socket_read_bytes;      ///< bytes those reads returned
-    uint64_t socket_writes;          ///< writes on sockets
-    uint64_t socket_write_bytes;     ///< bytes those writes took
-    uint64_t pipe_reads;             ///< reads on pipes and FIFOs
-    uint64_t pipe_read_bytes;        ///< bytes those reads returned
-    uint64_t pipe_writes;            ///< writes on pipes and FIFOs
-    uint64_t pipe_write_bytes;       ///< bytes those writes took
-    uint64_t blocking_socket_reads;  ///< socket reads with O_NONBLOCK clear and no MSG_DONTWAIT
-    uint64_t reads_would_block;      ///< socket/pipe reads the kernel failed with EAGAIN
-    uint64_t writes_would_block;     ///< socket/pipe writes the kernel failed with EAGAIN
-
-    // What the injector did (all zero with SHORTIO_INJECT=0).
-    uint64_t injected_short;   ///< calls whose length the injector cut
-    uint64_t injected_eintr;   ///< calls failed with a fake EINTR
-    uint64_t injected_eagain;  ///< calls failed with a fake EAGAIN
+    // One field per line of syscall_counts.def: loads, epoll_create, ..., injected_eagain.
+#define KIT_COUNTER(name, description) uint64_t name;
+#include "testkit/syscall_counts.def"
+#undef KIT_COUNTER
 
     uint64_t reserved[32];  ///< room to grow without changing the file size
 };

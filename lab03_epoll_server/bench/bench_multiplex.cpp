@@ -1,7 +1,7 @@
 // bench_multiplex: chapter 3's benchmark (ungraded). How long does one wait for one active
 // connection take when many idle connections are watched too — with epoll_wait, poll and select?
 //
-//   bench_multiplex [--counts 10,100,...] [--rounds N] [--tsv FILE] [--svg FILE]
+//   bench_multiplex [--counts 10,100,...] [--rounds N] [--tsv FILE]
 //
 // For each count N of idle connections: a child process opens N idle TCP connections and one
 // active one to this process over loopback, then plays ping-pong on the active one (1 byte each
@@ -13,6 +13,7 @@
 //          select cannot be used at all, so its curve stops.
 // The open-file limit is raised (setrlimit RLIMIT_NOFILE, up to the hard limit) to hold N + 1
 // sockets in each process; counts that do not fit are skipped with a note on stderr.
+// The table goes to stdout (and --tsv FILE); tools/bench_lab03.sh draws it with bench/plot_svg.py.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -27,7 +28,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -218,96 +218,16 @@ std::optional<Row> run_count(int idle, int rounds, rlim_t fd_limit)
     return row;
 }
 
-// A simple line chart, log-scaled x (idle connections) and linear y (microseconds).
-std::string svg_chart(const std::vector<Row>& rows)
-{
-    const double width = 800, height = 440, left = 70, right = 230, top = 40, bottom = 60;
-    const double plot_w = width - left - right, plot_h = height - top - bottom;
-    // Both axes are logarithmic: the values span three orders of magnitude.
-    double lowest = 1e300, highest = 0;
-    for (const Row& r : rows) {
-        for (const double v : {r.epoll_us, r.poll_us, r.select_us.value_or(r.epoll_us)}) {
-            lowest = std::min(lowest, v);
-            highest = std::max(highest, v);
-        }
-    }
-    const double y_lo = std::floor(std::log10(std::max(lowest, 0.1)));
-    const double y_hi = std::max(y_lo + 1, std::ceil(std::log10(std::max(highest, 1.0))));
-    const double x_min = std::log10(rows.front().idle), x_max = std::log10(rows.back().idle);
-    auto x_of = [&](int idle) {
-        return left + (x_max > x_min ? (std::log10(idle) - x_min) / (x_max - x_min) : 0.5) * plot_w;
-    };
-    auto y_of = [&](double us) {
-        return top + plot_h - (std::log10(us) - y_lo) / (y_hi - y_lo) * plot_h;
-    };
-    std::ostringstream svg;
-    svg.precision(1);
-    svg << std::fixed;
-    svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
-        << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        << "<text x=\"" << left
-        << "\" y=\"22\" font-size=\"15\">One active connection among N idle ones: "
-        << "time per round trip</text>\n";
-    for (double power = y_lo; power <= y_hi; power += 1) {  // y grid and labels: 1, 10, 100, ...
-        const double us = std::pow(10, power), y = y_of(us);
-        svg << "<line x1=\"" << left << "\" y1=\"" << y << "\" x2=\"" << left + plot_w << "\" y2=\""
-            << y << "\" stroke=\"#ddd\"/>\n<text x=\"" << left - 8 << "\" y=\"" << y + 4
-            << "\" text-anchor=\"end\">" << us << "</text>\n";
-    }
-    for (const Row& r : rows) {  // x labels
-        svg << "<text x=\"" << x_of(r.idle) << "\" y=\"" << top + plot_h + 18
-            << "\" text-anchor=\"middle\">" << r.idle << "</text>\n";
-    }
-    svg << "<line x1=\"" << left << "\" y1=\"" << top + plot_h << "\" x2=\"" << left + plot_w
-        << "\" y2=\"" << top + plot_h << "\" stroke=\"black\"/>\n<line x1=\"" << left << "\" y1=\""
-        << top << "\" x2=\"" << left << "\" y2=\"" << top + plot_h << "\" stroke=\"black\"/>\n"
-        << "<text x=\"" << left + plot_w / 2 << "\" y=\"" << height - 15
-        << "\" text-anchor=\"middle\">idle connections watched (log scale)</text>\n"
-        << "<text transform=\"translate(18," << top + plot_h / 2
-        << ") rotate(-90)\" text-anchor=\"middle\">microseconds per round trip (median, log "
-           "scale)</text>\n";
-    struct Series {
-        const char* name;
-        const char* color;
-        std::optional<double> (*value)(const Row&);
-    };
-    const Series series[] = {
-        {"epoll_wait", "#1b7837", [](const Row& r) -> std::optional<double> { return r.epoll_us; }},
-        {"poll", "#2166ac", [](const Row& r) -> std::optional<double> { return r.poll_us; }},
-        {"select (stops at FD_SETSIZE)", "#b2182b", [](const Row& r) { return r.select_us; }},
-    };
-    int index = 0;
-    for (const Series& s : series) {
-        std::ostringstream points;
-        points.precision(1);
-        points << std::fixed;
-        for (const Row& r : rows) {
-            if (const auto v = s.value(r)) {
-                points << x_of(r.idle) << "," << y_of(*v) << " ";
-                svg << "<circle cx=\"" << x_of(r.idle) << "\" cy=\"" << y_of(*v)
-                    << "\" r=\"3\" fill=\"" << s.color << "\"/>\n";
-            }
-        }
-        svg << "<polyline fill=\"none\" stroke=\"" << s.color << "\" stroke-width=\"2\" points=\""
-            << points.str() << "\"/>\n";
-        const double ly = top + 20 + 20 * index++;
-        svg << "<line x1=\"" << left + plot_w + 12 << "\" y1=\"" << ly << "\" x2=\""
-            << left + plot_w + 32 << "\" y2=\"" << ly << "\" stroke=\"" << s.color
-            << "\" stroke-width=\"2\"/>\n<text x=\"" << left + plot_w + 36 << "\" y=\"" << ly + 4
-            << "\" font-size=\"11\">" << s.name << "</text>\n";
-    }
-    svg << "</svg>\n";
-    return svg.str();
-}
-
 }  // namespace
+
+constexpr const char* kUsage =
+    "usage: bench_multiplex [--counts 10,100,...] [--rounds N] [--tsv FILE]\n";
 
 int main(int argc, char** argv)
 {
     std::vector<int> counts{10, 100, 500, 1000, 2000, 5000, 10000};
     int rounds = 2000;
-    std::string tsv_path, svg_path;
+    std::string tsv_path;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i], value = argv[i + 1];
         if (flag == "--counts") {
@@ -319,19 +239,13 @@ int main(int argc, char** argv)
             rounds = std::stoi(value);
         } else if (flag == "--tsv") {
             tsv_path = value;
-        } else if (flag == "--svg") {
-            svg_path = value;
         } else {
-            std::fprintf(
-                stderr,
-                "usage: bench_multiplex [--counts 10,100,...] [--rounds N] [--tsv F] [--svg F]\n");
+            std::fputs(kUsage, stderr);
             return 2;
         }
     }
     if ((argc - 1) % 2 != 0) {
-        std::fprintf(
-            stderr,
-            "usage: bench_multiplex [--counts 10,100,...] [--rounds N] [--tsv F] [--svg F]\n");
+        std::fputs(kUsage, stderr);
         return 2;
     }
     const rlim_t fd_limit = raise_fd_limit();
@@ -351,6 +265,5 @@ int main(int argc, char** argv)
     }
     std::fputs(tsv.str().c_str(), stdout);
     if (!tsv_path.empty()) std::ofstream(tsv_path) << tsv.str();
-    if (!svg_path.empty()) std::ofstream(svg_path) << svg_chart(rows);
     return 0;
 }
