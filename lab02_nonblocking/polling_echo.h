@@ -23,7 +23,8 @@
 
 namespace nbecho {
 
-/// @brief The longest line the server echoes, in bytes without "\n" (DESIGN.md §4: 4096).
+/// @brief The longest line the server echoes, in bytes without "\n": 4096, the line limit of every
+/// server of the kit (docs/architecture.md, "The program contracts").
 inline constexpr std::size_t kMaxLine = 4096;
 
 /// @brief What a client whose line passed kMaxLine gets instead of an echo (it stays connected).

@@ -1,8 +1,9 @@
 /// @file protocol.h
 /// @brief lab03 (given): the chat room's wire protocol — every line the server sends.
 ///
-/// Text lines ending in "\n" (DESIGN.md §4). The server sends exactly these bytes: no padding, no
-/// terminating NUL, no fixed-size buffer (the tutorial sent 65535 bytes per line: mistake 4).
+/// Text lines ending in "\n" (docs/protocol.md, summed up in docs/architecture.md, "The program
+/// contracts"). The server sends exactly these bytes: no padding, no terminating NUL, no fixed-size
+/// buffer (the tutorial sent 65535 bytes per line: mistake 4).
 ///
 ///     on connect:                Welcome to the chat room! Your chat ID is: Client #<id>
 ///     to every other client:     ClientID <id> say >> <text>
@@ -17,7 +18,8 @@
 
 namespace chat {
 
-/// @brief The longest line a client may send, without its "\n" (DESIGN.md §4: 4096 bytes).
+/// @brief The longest line a client may send, without its "\n": 4096 bytes (docs/architecture.md,
+/// "The program contracts").
 inline constexpr std::size_t kMaxLineBytes = 4096;
 
 /// @brief The line that greets client @p id, with its "\n".

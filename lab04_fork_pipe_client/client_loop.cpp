@@ -1,4 +1,5 @@
-// lab04, your file: the parent's event loop, declared in client_loop.h.
+// lab04, your file: the parent's event loop, declared in client_loop.h. The given watch() is in
+// client_loop_helpers.cpp: yours to call, not to change.
 #include "lab04_fork_pipe_client/client_loop.h"
 
 #include <sys/epoll.h>
@@ -7,32 +8,11 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "common/sys_error.h"
 #include "lab02_nonblocking/nonblocking.h"
 #include "lab04_fork_pipe_client/stdin_reader.h"
-#include "common/sys_error.h"
 
 namespace chat {
-namespace {
-
-// Given: make @p epoll watch @p fd for @p events — or not at all when @p events is 0. @p current
-// remembers what is registered now (0: not registered), so unchanged interest costs no syscall.
-// Not watching is EPOLL_CTL_DEL, not "MOD to no events": epoll reports EPOLLHUP and EPOLLERR
-// whatever was asked, so a pipe whose writer is gone would wake a level-triggered loop for ever.
-[[maybe_unused]] void watch(const kit::Fd& epoll, int fd, std::uint32_t events,
-                            std::uint32_t& current)
-{
-    if (events == current) return;
-    epoll_event event{};
-    event.events = events;
-    event.data.fd = fd;
-    const int op = current == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
-    if (::epoll_ctl(epoll.get(), op, fd, &event) != 0) {
-        throw kit::SysError("epoll_ctl(fd " + std::to_string(fd) + ")", errno);
-    }
-    current = events;
-}
-
-}  // namespace
 
 bool print_server_lines(int server_fd, nb::LineBuffer& from_server, std::FILE* out)
 {
@@ -65,20 +45,17 @@ bool flush_to_server(int server_fd, std::string& to_server)
 
 ClientEnd run_client_loop(const kit::Fd& server, const kit::Fd& user_lines, std::FILE* out)
 {
-    nb::LineBuffer from_server(kMaxServerLineBytes);
-    nb::LineBuffer from_user(kMaxUserLineBytes);
-    std::string to_server;
-    std::uint32_t server_events = 0;  // what the epoll instance watches now (for watch())
-    std::uint32_t pipe_events = 0;
-    // TODO: Make both fds nonblocking (nb::set_nonblocking) and create the epoll instance
+    // TODO: The state: nb::LineBuffer from_server(kMaxServerLineBytes) and
+    //   from_user(kMaxUserLineBytes), std::string to_server (the bytes waiting for the server), and
+    //   std::uint32_t server_events = 0, pipe_events = 0 (what epoll watches now: watch() keeps
+    //   them). Make both fds nonblocking (nb::set_nonblocking) and create the epoll instance
     //   with epoll_create1(EPOLL_CLOEXEC) (kit::SysError if it fails). Loop: watch the socket for
     //   EPOLLIN, plus EPOLLOUT while to_server is not empty; watch the pipe for EPOLLIN only while
     //   the user is not done and to_server is empty (backpressure), else 0. epoll_wait (retry
     //   EINTR); for each event call print_server_lines / flush_to_server (socket) or
     //   take_user_lines (pipe) — ServerClosed when a server call says false. Return UserDone once
     //   the user is done and to_server is empty. See README §4.3.
-    kit::todo("run_client_loop", server, user_lines, out, from_server, from_user,
-              to_server, server_events, pipe_events);
+    kit::todo("run_client_loop", server, user_lines, out);
 }
 
 }  // namespace chat

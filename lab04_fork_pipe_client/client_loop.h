@@ -10,9 +10,12 @@
 ///
 /// Both directions are framed with nb::LineBuffer (lab02): TCP and pipes deliver bytes, not
 /// lines, so a line may come in pieces, or several lines in one read (README §4).
+///
+/// watch() is given (client_loop_helpers.cpp); the other four functions are yours.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -50,6 +53,21 @@ bool take_user_lines(int pipe_fd, nb::LineBuffer& from_user, std::string& to_ser
 /// @return false if the server is gone (EPIPE, ECONNRESET); true otherwise, with the unsent
 ///         tail (if any) still in @p to_server.
 bool flush_to_server(int server_fd, std::string& to_server);
+
+/// @brief Make the epoll instance @p epoll watch @p fd for @p events, or not at all when @p events
+/// is 0; @p current is what is registered now (0: not registered) and is updated. Given, in
+/// client_loop_helpers.cpp.
+///
+/// An unchanged interest costs no system call. Not watching is EPOLL_CTL_DEL, not "MOD to no
+/// events": epoll reports EPOLLHUP and EPOLLERR whatever was asked, so a pipe whose writer is gone
+/// would wake a level-triggered loop for ever (README §4.3).
+///
+/// The event's key (data.fd) is @p fd itself. Here that is safe: the client watches exactly two
+/// fds, and both live until the loop returns, so a number never comes back as somebody else's.
+/// Lab 3's server keys by client id instead, because its fds are closed and reused as clients
+/// come and go.
+/// @throws kit::SysError naming epoll_ctl and @p fd if epoll_ctl fails.
+void watch(const kit::Fd& epoll, int fd, std::uint32_t events, std::uint32_t& current);
 
 /// @brief The client's life in the parent: make @p server and @p user_lines nonblocking, watch
 /// both with epoll, print the server's lines to @p out and send the user's lines to the server,

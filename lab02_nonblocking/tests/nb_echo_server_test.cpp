@@ -175,7 +175,7 @@ GRADED_TEST(NbEchoServer, ClientThatDisconnectsMidLineDoesNotDisturbOthers, 6,
 GRADED_TEST(
     NbEchoServer, TooLongLineGetsAnErrorAndTheConnectionSurvives, 6,
     "a line over 4096 bytes gets one error line at once, the rest of it is dropped, and the "
-    "client stays connected (README §3, DESIGN §4)")
+    "client stays connected (README §3, docs/architecture.md)")
 {
     EchoServer server;
     LineClient client = LineClient::connect(server.port);
