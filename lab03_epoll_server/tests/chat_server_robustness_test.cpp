@@ -149,20 +149,30 @@ GRADED_TEST_P(SlowReceivers, AreDroppedPastTheBound, 4,
     ChatServerProcess server(mode(), flood_options());
     LineClient talker = join(server, 1);
     LineClient fast = join(server, 2);
-    kit::Fd slow = connect_non_reader(server.port);                             // client #3
-    const std::vector<std::string> lines = numbered_lines("flood", 150, 4000);  // 600 KB
+    kit::Fd slow = connect_non_reader(server.port);  // client #3
+    const std::size_t fds_with_slow = testkit::open_fds(server.process.pid()).size();
+    // How much the kernel takes for a client that never reads, before the server has to queue
+    // anything, depends on send buffer autotuning (up to tcp_wmem's 4 MB) and so on timing: on a
+    // busy machine 600 KB may all fit. So the flood goes on, line by line, until the server drops
+    // the slow client (its socket closes: one fd fewer), up to the bound plus those 4 MB and more.
+    const std::vector<std::string> lines = numbered_lines("flood", 1200, 4000);  // up to 4.8 MB
+    std::size_t sent = 0;  // what the slow client would have received without a bound
+    bool dropped = false;
     for (const std::string& line : lines) {
         talker.send_line(line);
         ASSERT_EQ(fast.expect_line(), said(1, line)) << server.process.report();
+        sent += said(1, line).size() + 1;
+        dropped = testkit::open_fds(server.process.pid()).size() < fds_with_slow;
+        if (dropped) break;
     }
     std::size_t got = 0;
-    const bool closed = read_until_closed(slow.get(), Duration(5000), got);
-    EXPECT_TRUE(closed)
-        << "600 KB went to a client that never read; the server should have dropped it "
+    const bool closed = read_until_closed(slow.get(), testkit::kDefaultWait, got);
+    EXPECT_TRUE(dropped && closed)
+        << sent << " bytes went to a client that never read; the server should have dropped it "
         << "(closed its connection) once its queue passed the bound. It read " << got
         << " bytes and the connection is still open\n"
         << server.process.report();
-    EXPECT_LT(got, 150u * 4000u) << "everything was queued for the slow client: no bound?";
+    EXPECT_LT(got, sent) << "everything was queued for the slow client: no bound?";
     slow.reset();
     talker.send_line("after the drop");
     EXPECT_EQ(fast.expect_line(), said(1, "after the drop"));
