@@ -70,7 +70,7 @@ for run in $(seq "$RUNS"); do
   log="$LOGS/reference-$run.log"
   if ctest --test-dir "$BUILD" -R '^ref\.' -j "$TEST_JOBS" --output-on-failure >"$log" 2>&1; then
     ref_passed=$((ref_passed + 1))
-    echo "  reference run $run/$RUNS: every test passed ($(grep -o '[0-9]* tests passed' "$log" | head -n 1 || true))"
+    echo "  reference run $run/$RUNS: every test passed ($(grep -o 'out of [0-9]*' "$log" | tail -n 1 | cut -d' ' -f3) tests, $(grep -o 'Total Test time (real) = *[0-9.]* sec' "$log" | grep -o '[0-9.]* sec'))"
   else
     failed_logs+=("$log")
     echo "  reference run $run/$RUNS: FAILED: $(sed -n '/tests FAILED:/,$p' "$log" | grep -E '^\s+[0-9]+ - ' | sed 's/^ *[0-9]* - //' | tr '\n' ' ')"
