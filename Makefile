@@ -40,7 +40,7 @@ define configure
 endef
 
 .PHONY: help setup build test grade check docs demo diff bench clean skeletons format watch hint \
-        reset progress mutants gradescope grade-all
+        reset progress mutants gradescope grade-all busy-check
 
 help:  ## list the commands
 	@echo "epoll-chat-labs: from a blocking socket to an epoll chat room, in five labs."
@@ -64,6 +64,7 @@ help:  ## list the commands
 	@echo "  make check              the kit's self-test (what CI runs)"
 	@echo "  make fresh-check        the README's quick start on a fresh minimal Debian 12 (root, debootstrap)"
 	@echo "  make mutants            only the mutant catalogue of make check"
+	@echo "  make busy-check         fairness proof: every test, 20 times, with a CPU hog per core"
 	@echo "  make skeletons          regenerate the lab files from solutions/"
 	@echo "  make bench              benchmarks (speed and scale figures)"
 	@echo "  make format             apply .clang-format to the tree"
@@ -118,6 +119,10 @@ fresh-check:
 
 mutants:
 	@$(PYTHON) tools/mutants.py --build $(BUILD)/mutants $(if $(LAB),--labs $(LAB),)
+
+# Not part of check: it runs the reference tests 20 times and the student stack 5 times under load.
+busy-check:
+	@bash tools/busy_machine_check.sh $(BUILD)
 
 skeletons:
 	@$(PYTHON) tools/skeletons.py write $(LAB)

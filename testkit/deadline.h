@@ -22,6 +22,14 @@ Duration scaled(Duration base);
 /// @brief The default time to wait for something a correct program does at once (a reply line,
 /// an accept): 5 s before scaling. Long enough for a loaded CI machine, short enough to fail fast.
 /// Every testkit function takes unscaled durations and scales them itself.
+///
+/// A deadline bounds a hang; it never judges speed. So no graded test waits on one step that takes
+/// a correct program more than a fraction of this: bulk transfers go in pieces, each with its own
+/// deadline (a progress deadline: a stall fails within one wait, a slow machine only takes longer),
+/// and the work done under the short-I/O injector is sized so that its many tiny calls finish in
+/// well under a second. Measured on 2 cores at load 10 (tools/busy_machine_check.sh, README
+/// "Timings"), the slowest graded reference test takes about 2 s in all, its longest single wait
+/// well under 1 s: 5 s per wait and the watchdog's 20 s per test (KIT_TEST_BUDGET_S) stay margins.
 inline constexpr Duration kDefaultWait{5000};
 
 /// @brief A point in time to give up at. Built from an unscaled duration, scaled on construction.

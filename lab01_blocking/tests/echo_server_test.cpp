@@ -2,6 +2,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <csignal>
 #include <string>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "testkit/graded.h"
 #include "testkit/lab.h"
 #include "testkit/line_client.h"
+#include "testkit/run_context.h"
 #include "common/sys_error.h"
 
 using testkit::ChildProcess;
@@ -26,27 +28,41 @@ struct EchoServer {
 };
 
 // Send @p data and read the same number of bytes back, at the same time: a blocking echo server
-// stops reading while its own sends block, so the client must read while it writes.
+// stops reading while its own sends block, so the client must read while it writes. Both sides
+// move the data in pieces of kPiece bytes, each within its own deadline: a slow machine only makes
+// the transfer take longer, while a server that stops moving bytes fails within one deadline.
 std::string echo_through(LineClient& client, const std::string& data)
 {
+    static constexpr std::size_t kPiece = 4096;
     std::string failure;
     std::thread writer([&] {
         try {
-            client.send_raw(data, Duration(10000));
+            for (std::size_t at = 0; at < data.size(); at += kPiece)
+                client.send_raw(std::string_view(data).substr(at, kPiece));
         } catch (const std::exception& e) {
             failure = e.what();
         }
     });
     std::string back;
     try {
-        back = client.read_exactly(data.size(), Duration(10000));
-    } catch (...) {
+        while (back.size() < data.size())
+            back += client.read_exactly(std::min(kPiece, data.size() - back.size()));
+    } catch (const testkit::Failure& e) {
         writer.join();
-        throw;
+        throw testkit::Failure("after " + std::to_string(back.size()) + " of " +
+                               std::to_string(data.size()) + " bytes came back: " + e.what());
     }
     writer.join();
     if (!failure.empty()) throw testkit::Failure(failure);
     return back;
+}
+
+// The bulk of EchoesOneMebibyteIntact: 1 MiB plainly; under the short-I/O injector, which moves at
+// most 7 bytes per call (1 MiB would be some 300,000 calls each way, seconds of work), 64 KiB:
+// still thousands of short transfers and injected EINTRs, done in a fraction of a second.
+std::size_t bulk_bytes()
+{
+    return testkit::run_context().shortio ? 64 * 1024 : 1024 * 1024;
 }
 
 }  // namespace
@@ -57,7 +73,17 @@ GRADED_TEST(
 {
     EchoServer server;
     EXPECT_NE(server.port, 0);
-    LineClient::connect(server.port);  // something really listens there
+    try {
+        LineClient::connect(server.port);  // something really listens there
+    } catch (const testkit::Failure&) {
+        // A server whose loop is not done yet ends right after its line: say so, not "refused".
+        if (!server.process.running()) {
+            FAIL() << "the server ended right after its listening line, before a client could "
+                      "connect to check the port (is serve_forever done? README §5)\n"
+                   << server.process.report();
+        }
+        throw;
+    }
 }
 
 GRADED_TEST(EchoServer, EchoesOneByte, 4, "the echo loop: recv then send_all what came (README §5)")
@@ -69,15 +95,17 @@ GRADED_TEST(EchoServer, EchoesOneByte, 4, "the echo loop: recv then send_all wha
 }
 
 GRADED_TEST(EchoServer, EchoesOneMebibyteIntact, 6,
-            "large transfers arrive in pieces; every piece must be echoed in order (README §4-5)")
+            "data arrives in pieces and calls are interrupted (EINTR): every piece is echoed in "
+            "order (README §4-5)")
 {
     EchoServer server;
     LineClient client = LineClient::connect(server.port);
-    std::string data(1024 * 1024, '\0');
+    std::string data(bulk_bytes(), '\0');
     for (std::size_t i = 0; i < data.size(); ++i)
         data[i] = static_cast<char>('a' + (i * 31 + i / 97) % 26);
     const std::string back = echo_through(client, data);
-    EXPECT_TRUE(back == data) << "1 MiB came back, but different\n" << server.process.report();
+    EXPECT_TRUE(back == data) << data.size() << " bytes came back, but different\n"
+                              << server.process.report();
 }
 
 GRADED_TEST(EchoServer, EchoesBinaryDataWithNulBytes, 4,
@@ -95,7 +123,8 @@ GRADED_TEST(EchoServer, EchoesBinaryDataWithNulBytes, 4,
 }
 
 GRADED_TEST(EchoServer, ServesClientsOneAfterAnother, 6,
-            "when a client leaves (EOF), the server must accept the next one (README §5)")
+            "when a client leaves (EOF), the server closes its socket and accepts the next one "
+            "(README §4-5)")
 {
     EchoServer server;
     for (int i = 1; i <= 3; ++i) {
@@ -176,9 +205,20 @@ TEST(EchoServerContract, ExitsWithStatus0OnSigterm)
     ChildProcess server(testkit::lab_program("echo_server"), {"--port", "0"});
     try {
         server.wait_for_listening();
-    } catch (const testkit::Failure&) {
-        GTEST_SKIP() << "the server does not start yet (listen_tcp not done)";
+    } catch (const testkit::Failure& e) {
+        // Say what went wrong rather than guess which function is missing.
+        const std::string what = e.what();
+        GTEST_SKIP() << "the server does not start yet: " << what.substr(0, what.find('\n'));
     }
     server.send_signal(SIGTERM);
-    EXPECT_TRUE(server.expect_exit().exited_with(0)) << server.report();
+    const testkit::ExitStatus status = server.expect_exit();
+    // The handler (given) ends the program with _exit(0) whenever SIGTERM comes, so an exit with
+    // another code means the program ended by itself before the signal arrived: a server whose loop
+    // is not done yet fails right after its listening line. That is a race, not a verdict.
+    if (status.exited && status.code != 0) {
+        GTEST_SKIP() << "the server ended by itself (" << status.describe()
+                     << ") before SIGTERM came; see its stderr:\n"
+                     << server.report();
+    }
+    EXPECT_TRUE(status.exited_with(0)) << server.report();
 }

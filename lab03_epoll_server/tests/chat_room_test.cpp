@@ -201,7 +201,7 @@ GRADED_TEST_P(
 
 GRADED_TEST_P(ChatRoom, SendsExactlyTheBytesOfEachLine, 4,
               "the server sends its lines and nothing else: no padding to a buffer size, no empty "
-              "messages (README §5.1, mistakes 4 and 7)")
+              "messages (README §5.1 mistake 4, §4.4 mistake 7)")
 {
     ChatServerProcess server(mode());
     LineClient a = join(server, 1);

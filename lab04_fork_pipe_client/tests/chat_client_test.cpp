@@ -191,14 +191,15 @@ GRADED_TEST(ServerLines, PrintEachOfSeveralLinesSentInOneSegment, 4,
 }
 
 GRADED_TEST(Quitting, ExitInAnyCaseEndsTheClientAndTheConnection, 4,
-            "'exit' quits: status 0, the server reads EOF, the child is reaped (README §3.3, §3.4)")
+            "'exit' quits: the child ends, the parent reads EOF on the pipe (its own write end "
+            "closed), exits 0 and reaps the child (README §3.1, §3.3-3.4)")
 {
     Chat chat;
     chat.client.write_stdin("hello\nExIt\nnot sent\n");  // stdin stays open: 'exit' alone must quit
     const testkit::ExitStatus status = chat.client.expect_exit();
     EXPECT_TRUE(status.exited_with(0)) << chat.client.report();
     expect_client_sent_exactly(chat, "hello\n");
-    const std::string left = wait_for_empty_group(chat.client.pid(), Duration(1000));
+    const std::string left = wait_for_empty_group(chat.client.pid(), testkit::kDefaultWait);
     EXPECT_EQ(left, "") << chat.client.report();
 }
 
@@ -216,7 +217,7 @@ GRADED_TEST(Quitting, EndOfInputEndsTheClientAndTheConnection, 4,
         << chat.client.report();
     EXPECT_TRUE(status->exited_with(0)) << chat.client.report();
     expect_client_sent_exactly(chat, "hello\n");
-    const std::string left = wait_for_empty_group(chat.client.pid(), Duration(1000));
+    const std::string left = wait_for_empty_group(chat.client.pid(), testkit::kDefaultWait);
     EXPECT_EQ(left, "") << chat.client.report();
 }
 
@@ -229,9 +230,10 @@ GRADED_TEST(ServerGone, ClientSaysSoStopsAndReapsItsChildAndExits0, 6,
     chat.server.wait_for_bytes(6);
     chat.server.send("goodbye\n");
     chat.server.close_connection();  // the user types nothing more: the child is blocked in read
-    const auto status = chat.client.wait_for_exit(Duration(3000));
+    const auto status = chat.client.wait_for_exit();
     ASSERT_TRUE(status.has_value())
-        << "the server closed the connection 3 s ago; chat_client still runs\n"
+        << "the server closed the connection " << testkit::scaled(testkit::kDefaultWait).count()
+        << " ms ago; chat_client still runs\n"
         << chat.client.report();
     EXPECT_TRUE(status->exited_with(0)) << chat.client.report();
     EXPECT_EQ(chat.client.next_stdout_line(Duration(0)), std::string("goodbye"))
@@ -239,7 +241,7 @@ GRADED_TEST(ServerGone, ClientSaysSoStopsAndReapsItsChildAndExits0, 6,
     EXPECT_NE(chat.client.stderr_text().find("closed the connection"), std::string::npos)
         << "the user should be told (on stderr) that the server closed the connection\n"
         << chat.client.report();
-    const std::string left = wait_for_empty_group(chat.client.pid(), Duration(1000));
+    const std::string left = wait_for_empty_group(chat.client.pid(), testkit::kDefaultWait);
     EXPECT_EQ(left, "") << chat.client.report();
     chat.server.wait_for_eof();
 }
@@ -257,26 +259,25 @@ GRADED_TEST(ParentKilled, ChildDoesNotLingerAndTheConnectionCloses, 6,
     // The child is re-parented to this test (a child subreaper), so it shows as a zombie here once
     // it exits: that is our job to reap, not the dead parent's.
     std::vector<pid_t> alive;
-    testkit::eventually(
-        [&] {
-            alive.clear();
-            for (const pid_t pid : testkit::processes_in_group(chat.client.pid())) {
-                if (testkit::process_state(pid) == 'Z') {
-                    ::waitpid(pid, nullptr, WNOHANG);
-                } else {
-                    alive.push_back(pid);
-                }
+    testkit::eventually([&] {
+        alive.clear();
+        for (const pid_t pid : testkit::processes_in_group(chat.client.pid())) {
+            if (testkit::process_state(pid) == 'Z') {
+                ::waitpid(pid, nullptr, WNOHANG);
+            } else {
+                alive.push_back(pid);
             }
-            return alive.empty();
-        },
-        Duration(3000));
-    EXPECT_TRUE(alive.empty()) << "3 s after the parent (pid " << chat.client.pid()
+        }
+        return alive.empty();
+    });
+    EXPECT_TRUE(alive.empty()) << testkit::scaled(testkit::kDefaultWait).count()
+                               << " ms after the parent (pid " << chat.client.pid()
                                << ") was killed with SIGKILL, its child (pid " << child
                                << ") still runs:\n"
                                << describe_processes(alive)
                                << "  (PR_SET_PDEATHSIG in the child makes the kernel stop it)\n"
                                << chat.client.report();
-    chat.server.wait_for_eof(Duration(3000));
+    chat.server.wait_for_eof();
 }
 
 GRADED_TEST(
@@ -288,13 +289,11 @@ GRADED_TEST(
     const pid_t child = wait_for_child(chat.client);
     // The child closes what it must not hold right after fork: give it a moment to get there.
     std::string fds;
-    const bool clean = testkit::eventually(
-        [&] {
-            fds = testkit::describe_fds(child);
-            return fds.find("socket:") == std::string::npos &&
-                   fds.find("eventpoll") == std::string::npos;
-        },
-        Duration(3000));
+    const bool clean = testkit::eventually([&] {
+        fds = testkit::describe_fds(child);
+        return fds.find("socket:") == std::string::npos &&
+               fds.find("eventpoll") == std::string::npos;
+    });
     EXPECT_TRUE(clean) << "the stdin-reading child (pid " << child
                        << ") should hold no socket and no epoll fd "
                           "(only stdin, stdout, stderr, the pipe's write end and what the test "
