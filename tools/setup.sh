@@ -2,7 +2,7 @@
 # make setup: install the OS packages the kit needs (Debian 12 / Ubuntu 22.04 or newer).
 set -euo pipefail
 packages=(g++ cmake ninja-build make python3 patch libgtest-dev libgmock-dev googletest doxygen graphviz
-          clang-format)
+          clang-format black flake8)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
