@@ -12,17 +12,19 @@ files of solutions/<lab>/ (paths a/<file>, b/<file>):
     +++ b/net.cpp
     @@ ...
 
-The mutants build in one shared tree (build/mutants by default) from a copy of solutions/, so only
-the mutated file recompiles, and only the test binaries of the must-fail tests relink, each time
-(through ccache when it is installed). A mutant's must-fail tests run side by side in one CTest
-call, which stops at the first one that fails: that failure is the catch, so a hanging mutant does
-not make the run wait for its other tests' deadlines. A must-fail test that does not exist, or a
-mutant that does not compile, is an error of the catalogue, not a catch.
+The mutants build in one shared tree, in a copy of the kit (build/mutants/src, its tree at
+build/mutants/src/build: laid out like the kit and its build/, so that ccache serves the objects
+the main build already made). Each mutant recompiles only the mutated file and relinks only the
+test binaries of its must-fail tests. Its must-fail tests run side by side in one CTest call, which
+stops at the first one that fails: that failure is the catch, so a hanging mutant does not make the
+run wait for its other tests' deadlines. A must-fail test that does not exist, or a mutant that
+does not compile, is an error of the catalogue, not a catch.
 
-usage: mutants.py [--build DIR] [--labs a,b] [--only NAME]
+usage: mutants.py [--build DIR] [--labs a,b] [--only NAME] [--jobs N]
 """
 import argparse
 import filecmp
+import fnmatch
 import os
 import pathlib
 import re
@@ -37,16 +39,21 @@ from kit import labs as manifests
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def sync_tree(source, target):
-    """Make target a copy of source, touching only files whose content differs (keeps mtimes)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for path in source.rglob("*"):
-        dest = target / path.relative_to(source)
-        if path.is_dir():
-            dest.mkdir(parents=True, exist_ok=True)
-        elif not dest.exists() or not filecmp.cmp(path, dest, shallow=False):
-            shutil.copy2(path, dest)
-            os.utime(dest)  # newer than any object built from the mutated version
+def sync_tree(source, target, skip=()):
+    """Make target a copy of source, touching only files whose content differs (keeps mtimes);
+    top-level entries named in skip (globs) are left out."""
+    for folder, dirs, files in os.walk(source):
+        here = pathlib.Path(folder)
+        if here == source:
+            dirs[:] = [d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in skip)]
+            files = [f for f in files if not any(fnmatch.fnmatch(f, p) for p in skip)]
+        (target / here.relative_to(source)).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            path = here / name
+            dest = target / path.relative_to(source)
+            if not dest.exists() or not filecmp.cmp(path, dest, shallow=False):
+                shutil.copy2(path, dest)
+                os.utime(dest)  # newer than any object built from the mutated version
 
 
 def parse(path):
@@ -89,18 +96,19 @@ def main():
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     build = pathlib.Path(args.build).resolve()
-    tree = build / "tree"
-    copy = build / "src" / "solutions"
+    kit = build / "src"
+    tree = kit / "build"
+    copy = kit / "solutions"
     chosen = [lab for lab in args.labs.split(",") if lab] or [
         lab for lab in manifests.names() if (ROOT / "tools" / "mutants" / lab).is_dir()
     ]
 
-    sync_tree(ROOT / "solutions", copy)
+    sync_tree(ROOT, kit, skip=("build*", ".git", ".cache"))
     subprocess.run(
         [
             "cmake",
             "-S",
-            str(ROOT),
+            str(kit),
             "-B",
             str(tree),
             *generator(),
