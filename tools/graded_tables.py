@@ -42,6 +42,9 @@ def split_lesson(lesson: str) -> tuple[str, str]:
 
 
 def cell(text: str) -> str:
+    """A lesson as a table cell that GitHub and Doxygen both render as written: '\\n' would be a
+    Doxygen command and '<id>' an HTML tag."""
+    text = text.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("|", "\\|")
 
 
