@@ -2,7 +2,8 @@
 #
 # Variables: LAB=lab0N_name (one lab; default all), STACK=mine (link your own earlier labs instead of
 # the reference), SAN=1 (AddressSanitizer + UBSan build), BUILD=dir (build tree, default build),
-# JOBS=n (parallel tests), TIMEOUT_SCALE=n (multiply every test deadline on a slow machine).
+# JOBS=n (parallel tests), TIMEOUT_SCALE=n (multiply every test deadline on a slow machine), VERBOSE=1
+# (make test and make grade: every test with its own failure).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -10,7 +11,8 @@ BUILD ?= build
 STACK ?= solutions
 SAN ?= 0
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-LABS := $(sort $(patsubst %/CMakeLists.txt,%,$(wildcard lab0*/CMakeLists.txt)))
+# A lab is a folder with a manifest, lab.json (its facts: files, programs, tests; see tools/kit/labs.py).
+LABS := $(sort $(patsubst %/lab.json,%,$(wildcard lab*/lab.json)))
 LAB ?=
 SELECTED := $(if $(LAB),$(LAB),$(LABS))
 ifneq ($(LAB),)
@@ -22,6 +24,8 @@ ifeq ($(filter $(STACK),solutions mine),)
   $(error STACK must be 'solutions' (the reference earlier labs, default) or 'mine' (yours), not '$(STACK)')
 endif
 GENERATOR := $(if $(shell command -v ninja 2>/dev/null),-G Ninja,)
+# ccache, when present, makes a rebuild of unchanged sources (a fresh tree, another build type) cheap.
+LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache,)
 PYTHON ?= python3
 
 ifeq ($(SAN),1)
@@ -36,7 +40,7 @@ endif
 # Configure once; reconfigure only when STACK changes (CMake keeps the rest).
 define configure
 	@if [ ! -f $(1)/CMakeCache.txt ] || ! grep -q "^KIT_STACK:STRING=$(STACK)$$" $(1)/CMakeCache.txt; then \
-	  cmake -S . -B $(1) $(GENERATOR) -DKIT_STACK=$(STACK) $(2) >/dev/null || exit 1; fi
+	  cmake -S . -B $(1) $(GENERATOR) $(LAUNCHER) -DKIT_STACK=$(STACK) $(2) >/dev/null || exit 1; fi
 endef
 
 .PHONY: help setup build test grade check docs demo diff bench clean skeletons format watch hint \
@@ -46,7 +50,7 @@ help:  ## list the commands
 	@echo "epoll-chat-labs: from a blocking socket to an epoll chat room, in five labs."
 	@echo
 	@echo "Students:"
-	@echo "  make test [LAB=lab01_blocking] [STACK=mine] [SAN=1]   grade your work: PASS/FAIL, points, score table"
+	@echo "  make test [LAB=lab01_blocking] [STACK=mine] [SAN=1] [VERBOSE=1]   grade your work: failures by cause, score, where to start"
 	@echo "  make diff LAB=...       your files against the reference solution (instructors)"
 	@echo "  make hint LAB=...       the hints section of the lab's chapter"
 	@echo "  make watch LAB=...      rerun the lab's tests whenever you save a file"
@@ -67,7 +71,7 @@ help:  ## list the commands
 	@echo "  make busy-check         fairness proof: every test, 20 times, with a CPU hog per core"
 	@echo "  make skeletons          regenerate the lab files from solutions/"
 	@echo "  make bench              benchmarks (speed and scale figures)"
-	@echo "  make format             apply .clang-format to the tree"
+	@echo "  make format             apply .clang-format to the tree (and black to tools/)"
 	@echo "  make clean              remove $(BUILD)/"
 
 setup:  ## install the OS packages (Debian/Ubuntu)
@@ -80,34 +84,28 @@ build:
 	$(call configure,$(TREE),$(SAN_FLAGS))
 	@cmake --build $(TREE) -j $(JOBS)
 
-# Build each selected lab on its own, so one lab that does not compile still lets the others be
-# graded (the report marks it "did not build").
-# The labs that failed are listed in $(TREE)/not-built, so that the report does not grade the test
-# binaries an earlier build left behind.
-define build_labs
-	@rm -f $(TREE)/not-built; for lab in $(SELECTED); do \
-	  cmake --build $(TREE) -j $(JOBS) --target $$lab 2>&1 | grep -v -e '^\[' -e '^ninja: no work to do' ; \
-	  [ $${PIPESTATUS[0]} -eq 0 ] || { echo $$lab >> $(TREE)/not-built; \
-	    echo "*** $$lab does not build: see the errors above ***"; }; \
-	done; true
+# test, grade and progress: build each selected lab on its own, so that one lab that does not compile
+# still lets the others be graded, then grade. The compiler's output goes to $(TREE)/logs/<lab>.build.log
+# and the labs that failed are listed in $(TREE)/not-built: the report prints their errors last, after
+# the score table, where they cannot scroll away (and does not grade the test binaries an earlier
+# build left behind).
+define grade_recipe
+	$(call configure,$(TREE),$(SAN_FLAGS))
+	@mkdir -p $(TREE)/logs; rm -f $(TREE)/not-built; for lab in $(SELECTED); do \
+	  cmake --build $(TREE) -j $(JOBS) --target $$lab >$(TREE)/logs/$$lab.build.log 2>&1 \
+	    || echo $$lab >> $(TREE)/not-built; \
+	done
+	@$(PYTHON) tools/grade.py --build $(TREE) --labs "$(subst $() ,$(comma),$(SELECTED))" --jobs $(JOBS) $(1)
 endef
 
 test:
-	$(call configure,$(TREE),$(SAN_FLAGS))
-	$(build_labs)
-	@$(PYTHON) tools/grade.py --build $(TREE) --labs "$(subst $() ,$(comma),$(SELECTED))" --jobs $(JOBS)
+	$(call grade_recipe,$(if $(VERBOSE),--verbose,))
 
 grade:
-	$(call configure,$(TREE),$(SAN_FLAGS))
-	$(build_labs)
-	@$(PYTHON) tools/grade.py --build $(TREE) --labs "$(subst $() ,$(comma),$(SELECTED))" --jobs $(JOBS) \
-	  --results $(BUILD)/results
+	$(call grade_recipe,$(if $(VERBOSE),--verbose,) --results $(BUILD)/results)
 
 progress:
-	$(call configure,$(TREE),$(SAN_FLAGS))
-	$(build_labs)
-	@$(PYTHON) tools/grade.py --build $(TREE) --labs "$(subst $() ,$(comma),$(SELECTED))" --jobs $(JOBS) \
-	  --summary; true
+	$(call grade_recipe,--summary) || true
 
 check:
 	@bash tools/check.sh
@@ -148,7 +146,7 @@ docs:
 
 demo:
 	$(call configure,$(BUILD),)
-	@cmake --build $(BUILD) -j $(JOBS) --target ref-lab01_blocking $(if $(wildcard lab03_epoll_server/CMakeLists.txt),ref-lab03_epoll_server,) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target ref-lab01_blocking $(if $(wildcard lab03_epoll_server/lab.json),ref-lab03_epoll_server,) >/dev/null
 	@bash tools/demo.sh $(BUILD)
 
 bench:
@@ -163,11 +161,12 @@ grade-all:
 	@bash tools/grade_all.sh "$(SUBMISSIONS)"
 
 # The lab files generated from solutions/ are not formatted on their own: `make skeletons` derives
-# them from the (formatted) solutions.
+# them from the (formatted) solutions. The Python of tools/ is black's (tools/pyproject.toml).
 format:
 	@files=$$(git ls-files '*.h' '*.cpp' '*.c' | grep -vxF -f <($(PYTHON) tools/skeletons.py files)); \
 	  clang-format -i $$files && echo "formatted $$(echo $$files | wc -w) files"
 	@$(PYTHON) tools/skeletons.py write
+	@black -q tools && echo "formatted tools/ (black)"
 
 clean:
 	rm -rf $(BUILD)

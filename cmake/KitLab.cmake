@@ -1,4 +1,5 @@
-# kit_add_lab(): the one place that says how a lab builds. Every lab's CMakeLists.txt calls it once.
+# kit_add_lab(): the one place that says how a lab builds. The top-level CMakeLists.txt calls it once
+# per lab, with the lists of the lab's manifest (kit_add_lab_from_manifest, at the end).
 #
 # Each lab builds twice, from the same given files:
 #   student   the lab folder's own files       -> build/bin/<lab>/,            tests named <lab>.*
@@ -30,10 +31,19 @@ endfunction()
 #   PROGRAMS       <name>=<main.cpp> ...
 #   UNIT_TESTS     <files>     link the lab's library; run in-process
 #   BLACKBOX_TESTS <files>     run the lab's programs as child processes
-#   USES           <labs>      earlier labs whose library this lab links)
+#   USES           <labs>      earlier labs whose library this lab links
+#   LAB_DIR        <dir>       the lab folder (default: the calling CMakeLists.txt's folder))
 function(kit_add_lab lab)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "STUDENT;GIVEN;PROGRAMS;UNIT_TESTS;BLACKBOX_TESTS;USES")
-  set(lab_dir ${CMAKE_CURRENT_SOURCE_DIR})
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "LAB_DIR" "STUDENT;GIVEN;PROGRAMS;UNIT_TESTS;BLACKBOX_TESTS;USES")
+  if(ARG_LAB_DIR)
+    set(lab_dir ${ARG_LAB_DIR})
+  else()
+    set(lab_dir ${CMAKE_CURRENT_SOURCE_DIR})
+  endif()
+  # Sources are named relative to the lab folder, wherever kit_add_lab is called from.
+  foreach(kind GIVEN UNIT_TESTS BLACKBOX_TESTS)
+    list(TRANSFORM ARG_${kind} PREPEND ${lab_dir}/)
+  endforeach()
 
   foreach(variant IN LISTS KIT_VARIANTS)
     if(variant STREQUAL "student")
@@ -75,7 +85,7 @@ function(kit_add_lab lab)
       list(GET parts 0 program)
       list(GET parts 1 main_file)
       set(target ${prefix}${lab}-${program})
-      add_executable(${target} ${main_file})
+      add_executable(${target} ${lab_dir}/${main_file})
       set_target_properties(${target} PROPERTIES OUTPUT_NAME ${program} RUNTIME_OUTPUT_DIRECTORY ${bin_dir})
       target_link_libraries(${target} PRIVATE ${lib})
       kit_strict_warnings(${target})
@@ -115,4 +125,48 @@ function(kit_add_lab lab)
     add_dependencies(${prefix}${lab} ${all_targets})
     set_property(GLOBAL APPEND PROPERTY KIT_${variant}_TARGETS ${prefix}${lab})
   endforeach()
+endfunction()
+
+# Each lab's facts live in one file, lab0N_name/lab.json, its manifest (tools/kit/labs.py documents
+# the keys). JSON because both CMake (string(JSON), 3.19+) and Python read it without any extra
+# package, so the build, the grade report, the skeleton generator and the mutant runner all read the
+# same list of student files, programs and tests; rustlings' info.toml and Exercism's
+# .meta/config.json are the models. Adding a lab is adding its folder: the top-level CMakeLists.txt
+# finds every lab*/lab.json.
+function(kit_json_list out json key)
+  set(items "")
+  string(JSON type ERROR_VARIABLE missing TYPE "${json}" ${key})
+  if(NOT missing AND type STREQUAL "ARRAY")
+    string(JSON count LENGTH "${json}" ${key})
+    if(count GREATER 0)
+      math(EXPR last "${count} - 1")
+      foreach(i RANGE ${last})
+        string(JSON item GET "${json}" ${key} ${i})
+        list(APPEND items "${item}")
+      endforeach()
+    endif()
+  endif()
+  set(${out} "${items}" PARENT_SCOPE)
+endfunction()
+
+# kit_add_lab_from_manifest(<lab folder>): kit_add_lab() with the lists of the folder's lab.json.
+function(kit_add_lab_from_manifest lab_dir)
+  get_filename_component(lab ${lab_dir} NAME)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${lab_dir}/lab.json)
+  file(READ ${lab_dir}/lab.json json)
+  foreach(key student given unit_tests blackbox_tests uses)
+    kit_json_list(${key} "${json}" ${key})
+  endforeach()
+  set(programs "")
+  string(JSON count ERROR_VARIABLE no_programs LENGTH "${json}" programs)
+  if(NOT no_programs AND count GREATER 0)
+    math(EXPR last "${count} - 1")
+    foreach(i RANGE ${last})
+      string(JSON name GET "${json}" programs ${i} name)
+      string(JSON main GET "${json}" programs ${i} main)
+      list(APPEND programs "${name}=${main}")
+    endforeach()
+  endif()
+  kit_add_lab(${lab} LAB_DIR ${lab_dir} STUDENT ${student} GIVEN ${given} PROGRAMS ${programs}
+              UNIT_TESTS ${unit_tests} BLACKBOX_TESTS ${blackbox_tests} USES ${uses})
 endfunction()

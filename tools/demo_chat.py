@@ -8,7 +8,10 @@ import time
 
 port = int(sys.argv[1])
 server_log = sys.argv[2]
-users = {name: socket.create_connection(("127.0.0.1", port), timeout=5) for name in ("alice", "bob", "carol")}
+users = {
+    name: socket.create_connection(("127.0.0.1", port), timeout=5)
+    for name in ("alice", "bob", "carol")
+}
 buffers = {name: b"" for name in users}
 
 

@@ -2,285 +2,576 @@
 """Run the autograder of one or more labs through CTest and report points.
 
     grade.py --build build [--labs lab01_blocking,...] [--reference] [--results DIR]
-             [--expect all-pass|all-fail] [--jobs N] [--quiet]
+             [--expect all-pass|all-fail] [--jobs N] [--quiet] [--verbose] [--summary]
 
 For each lab: every graded test (GRADED_TEST in the lab's tests/) is run by CTest in its own
 process with its own timeout; black-box tests run twice, plainly and under the short-I/O injector
-(".UnderShortIO"), and their points are split between the two runs. The report lists each graded
-test as PASS/FAIL with its points and, on failure, the lesson line and the first lines of the
-failure; then a score table. Helper tests (plain TEST) are run and listed, without points.
+(".UnderShortIO"), and their points are split between the two runs.
 
---results DIR also writes DIR/results.json (Gradescope's format) and DIR/junit.xml.
+The report is made for a student to act on. Failing tests are grouped by their root cause (the TODO
+not done yet, the signal that killed the program, a crash, a timeout, a sanitizer report, else the
+first line of the failure), one example per group with what it checks and where to read; black-box
+tests whose prerequisite (the lab's lab.json) fails are folded under it. Then the score table, the
+compiler's errors of a lab that does not build (last, where they cannot scroll away), and one line
+that says where to start. --verbose (or VERBOSE=1) lists every test with its own failure.
+
+--results DIR also writes DIR/results.json (Gradescope's format) and DIR/junit.xml, with the full
+output of every test.
 --expect all-pass: exit 1 unless every graded test passes (the default for students: `make test`).
 --expect all-fail: exit 1 unless every graded test fails (`make check` on untouched skeletons).
 """
+from __future__ import annotations
+
 import argparse
+import dataclasses
+import fnmatch
 import json
 import os
 import pathlib
 import re
-import subprocess
 import sys
-import tempfile
+import textwrap
 import xml.etree.ElementTree as ET
-from xml.sax.saxutils import escape
+
+from kit import ctest
+from kit import labs as manifests
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHORTIO = ".UnderShortIO"
-NOT_BUILT = "the lab did not build: see the compiler errors above the report"
 COLOR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+SANITIZER_MARKERS_FILE = ROOT / "testkit" / "sanitizer_markers.txt"
+DEFAULT_SANITIZER_MARKERS = ["ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"]
+# The lines of the testkit's process block that a student needs to reproduce a failure.
+KEEP_MARKERS = ("process:", "--- transcript ---", "replay exactly with:", "lines of its stderr")
+EXAMPLE_LINES = 14  # the lines of a group's example failure
+WIDTH = 100
 
 
-def paint(text, code):
+def paint(text: str, code: str) -> str:
     return f"\033[{code}m{text}\033[0m" if COLOR else text
 
 
-def all_labs():
-    return sorted(p.name for p in ROOT.glob("lab0*_*") if (p / "CMakeLists.txt").exists())
+def sanitizer_markers() -> list[str]:
+    if SANITIZER_MARKERS_FILE.exists():
+        lines = SANITIZER_MARKERS_FILE.read_text().splitlines()
+        markers = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        if markers:
+            return markers
+    return DEFAULT_SANITIZER_MARKERS
 
 
-def test_binaries(build, lab, reference):
-    folder = build / "tests" / ("solutions/" + lab if reference else lab)
+@dataclasses.dataclass
+class Row:
+    """One CTest entry of a lab as the report sees it."""
+
+    lab: str
+    name: str  # as listed, plus ".UnderShortIO" for the injector's run
+    test: str  # "Suite.Name": the graded name, the one lab.json's prerequisites match
+    kind: str  # "unit", "blackbox" or "build"
+    graded: bool
+    points: float
+    status: str  # ctest.PASSED, FAILED or SKIPPED
+    lesson: str
+    output: str
+    seconds: float
+    order: int  # story order: unit tests first, then black-box tests, each in their file's order
+
+    @property
+    def passed(self) -> bool:
+        return self.status == ctest.PASSED
+
+
+def test_binaries(build: pathlib.Path, lab: str, reference: bool) -> dict[str, pathlib.Path]:
+    folder = build / "tests" / (("solutions/" + lab) if reference else lab)
     prefix = ("ref-" if reference else "") + lab
     return {kind: folder / f"{prefix}-{kind}" for kind in ("unit", "blackbox")}
 
 
-def manifest(binary):
-    """{name: (points, lesson)} of the graded tests in one test binary."""
-    out = subprocess.run([str(binary), "--kit_manifest"], capture_output=True, text=True, timeout=60)
-    graded = {}
-    for line in out.stdout.splitlines():
-        name, points, lesson = line.split("\t", 2)
-        graded[name] = (int(points), lesson)
-    return graded
-
-
-def run_ctest(build, regex, jobs):
-    """{ctest name: (status, output, seconds)} for the tests matching regex; status is CTest's
-    "run" (passed), "fail", or "skipped" (GTEST_SKIP)."""
-    with tempfile.NamedTemporaryFile(suffix=".xml", delete=False) as junit:
-        path = junit.name
-    try:
-        subprocess.run(["ctest", "--test-dir", str(build), "-R", regex, "-j", str(jobs),
-                        "--output-junit", path, "--no-tests=ignore"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        results = {}
-        if os.path.getsize(path) == 0:
-            return results
-        for case in ET.parse(path).getroot().iter("testcase"):
-            out = case.find("system-out")
-            results[case.get("name")] = (case.get("status"),
-                                         out.text if out is not None and out.text else "",
-                                         float(case.get("time") or 0))
-        return results
-    finally:
-        os.unlink(path)
-
-
-def failure_excerpt(output, max_lines=14):
-    """The lines of a GoogleTest log that say why the test failed."""
-    lines = []
-    started = False
-    for line in output.splitlines():
-        if line.startswith("[ RUN"):
-            started = True
-            continue
-        if not started or line.startswith("[  FAILED") or line.startswith("[       OK"):
-            if line.startswith("[  FAILED"):
-                started = False
-            continue
-        if line.startswith("[") and "]" in line[:14]:
-            continue
-        lines.append(line)
-    # A sanitizer's report: its ERROR line, then the frames in the kit's own sources (the student's
-    # files first of all) rather than the C++ library's internals, which fill the first frames.
-    for index, line in enumerate(lines):
-        if "ERROR: AddressSanitizer" in line or "ERROR: LeakSanitizer" in line or "runtime error:" in line:
-            frames = [l for l in lines[index + 1:] if re.match(r"\s*#\d+ ", l) and "/usr/" not in l
-                      and "libsanitizer" not in l][:6]
-            lines = lines[:index + 1] + frames + ["(the whole report: run the test with ctest -V)"]
-            break
-    # Crashes and timeouts are printed by the testkit after the GoogleTest log stops.
-    for marker in ("CRASH:", "TIMEOUT:"):
-        at = output.find(marker)
-        if at >= 0:
-            lines = output[at:].splitlines()[:6] + lines
-    if not lines and output.strip():
-        lines = output.strip().splitlines()[-max_lines:]
-    if not output.strip():
-        lines = ["(the test printed nothing: it did not run — was the test binary built?)"]
-    seen, cut = set(), []
-    for line in lines:
-        if line.strip() and line not in seen:
-            seen.add(line)
-            cut.append(line)
-    cut = cut[:max_lines]
-    return cut
-
-
-def listed_tests(binary):
-    """Every test name ("Suite.Name") a GoogleTest binary defines."""
-    out = subprocess.run([str(binary), "--gtest_list_tests"], capture_output=True, text=True, timeout=60)
-    names, suite = [], ""
-    for line in out.stdout.splitlines():
-        if not line.strip() or line.startswith("Running main"):
-            continue
-        if not line.startswith(" "):
-            suite = line.split("#")[0].strip()
-        else:
-            names.append(suite + line.split("#")[0].strip())
-    return names
-
-
-def graded_name(listed):
-    """The manifest name of a listed test: "Prefix/Suite.Name/Param" (an instantiation of a
-    GRADED_TEST_P) is graded as "Suite.Name", each instantiation for the full points."""
-    suite, _, test = listed.partition(".")
-    return suite.rsplit("/", 1)[-1] + "." + test.split("/", 1)[0]
-
-
-def not_built(build):
+def not_built(build: pathlib.Path) -> set[str]:
     """The labs whose last build failed (the Makefile lists them in BUILD/not-built)."""
     listing = build / "not-built"
     return set(listing.read_text().split()) if listing.exists() else set()
 
 
-def grade_lab(build, lab, reference, jobs):
-    """One row per CTest entry of the lab: graded tests with their share of points, and helpers."""
+def grade_lab(build: pathlib.Path, lab: str, reference: bool, jobs: int) -> tuple[list[Row], bool]:
+    """One row per CTest entry of the lab (graded tests with their share of points, and helpers),
+    and whether the lab built."""
     binaries = test_binaries(build, lab, reference)
     # If the student's code does not compile, its test binaries are missing: the reference
-    # binaries still say which graded tests exist, so the report shows them all as failed.
+    # binaries still say which graded tests exist, so the report counts them all as failed.
     ref_binaries = test_binaries(build, lab, True)
     built = all(binaries[k].exists() for k in binaries if ref_binaries[k].exists()) and (
-        reference or lab not in not_built(build))
+        reference or lab not in not_built(build)
+    )
     prefix = ("ref." if reference else "") + lab + "."
-    results = run_ctest(build, "^" + re.escape(prefix), jobs) if built else {}
-    rows = []
+    results = ctest.run(build, "^" + re.escape(prefix), jobs) if built else {}
+    rows: list[Row] = []
     if not any(b.exists() for b in list(binaries.values()) + list(ref_binaries.values())):
-        rows.append({"lab": lab, "name": "(build)", "kind": "build", "graded": True, "points": 1,
-                     "passed": False, "skipped": False, "lesson": "the lab's test binaries were not built",
-                     "output": "no test binary found in " + str(binaries["unit"].parent), "seconds": 0})
+        rows.append(
+            Row(
+                lab,
+                "(build)",
+                "(build)",
+                "build",
+                True,
+                1,
+                ctest.FAILED,
+                "the lab's test binaries were not built",
+                "no test binary found in " + str(binaries["unit"].parent),
+                0,
+                0,
+            )
+        )
+        return rows, False
     for kind, binary in binaries.items():
         source = binary if binary.exists() else ref_binaries[kind]
         if not source.exists():
             continue
-        graded = manifest(source)
-        for name in listed_tests(source):
+        graded = ctest.manifest(source)
+        for name in ctest.listed_tests(source):
+            test = ctest.graded_name(name)
             entries = [name] + ([name + SHORTIO] if kind == "blackbox" else [])
-            points, lesson = graded.get(graded_name(name), (0, ""))
+            info = graded.get(test, ctest.GradedInfo(0, ""))
             for entry in entries:
-                status, output, seconds = results.get(prefix + entry, ("fail", "", 0.0))
-                if not built:
-                    output = NOT_BUILT
-                rows.append({"lab": lab, "name": entry, "kind": kind, "graded": graded_name(name) in graded,
-                             "points": points / len(entries), "passed": status == "run",
-                             "skipped": status == "skipped", "lesson": lesson,
-                             "output": output, "seconds": seconds})
-    return rows
+                result = results.get(prefix + entry)
+                rows.append(
+                    Row(
+                        lab,
+                        entry,
+                        test,
+                        kind,
+                        test in graded,
+                        info.points / len(entries),
+                        result.status if result and built else ctest.FAILED,
+                        info.lesson,
+                        result.output if result else "",
+                        result.seconds if result else 0,
+                        len(rows),
+                    )
+                )
+    return rows, built
 
 
-def fmt(points):
+def fmt(points: float) -> str:
     return f"{points:g}"
 
 
-def lab_score(rows):
+def lab_score(rows: list[Row]) -> tuple[float, float]:
     """(points earned, points possible) of a lab's rows."""
-    graded = [r for r in rows if r["graded"]]
-    return sum(r["points"] for r in graded if r["passed"]), sum(r["points"] for r in graded)
+    graded = [r for r in rows if r.graded]
+    return sum(r.points for r in graded if r.passed), sum(r.points for r in graded)
 
 
-def print_lab(lab, rows, quiet):
+# --- what a failure says ------------------------------------------------------------------------
+
+_GTEST_NOISE = re.compile(
+    r"^(\[[ =A-Z-]{10}\]|Note: Google Test filter|Running main\(\) from|"
+    r"unknown file: Failure$|\S+:\d+: Failure$|\S+:\d+: Skipped$|"
+    r"Google Test trace:|\s*\d+ FAILED TESTS?$|\s*YOU HAVE \d+ DISABLED)"
+)
+_EXCEPTION = re.compile(
+    r'C\+\+ exception with description "(.*?)" thrown in the test body\.?', re.S
+)
+
+
+def failure_lines(output: str) -> list[str]:
+    """The lines of a test's output that say why it failed, without GoogleTest's boilerplate."""
+    lines = []
+    output = _EXCEPTION.sub(lambda m: m.group(1).rstrip("\n"), output)
+    for line in output.splitlines():
+        if not line.strip() or _GTEST_NOISE.match(line):
+            continue
+        lines.append(line.rstrip())
+    # A sanitizer's report: its ERROR line, then the frames in the kit's own sources (the student's
+    # files first of all) rather than the C++ library's internals, which fill the first frames.
+    markers = sanitizer_markers()
+    for index, line in enumerate(lines):
+        if any(marker in line for marker in markers):
+            frames = [
+                f
+                for f in lines[index + 1 :]
+                if re.match(r"\s*#\d+ ", f) and "/usr/" not in f and "libsanitizer" not in f
+            ][:6]
+            tail = [f for f in lines[index + 1 :] if f.lstrip().startswith(KEEP_MARKERS[2])][:1]
+            lines = lines[: index + 1] + frames + ["(the whole report: make grade, results.json)"]
+            lines += tail
+            break
+    # Crashes and timeouts are printed by the testkit after the GoogleTest log stops: first.
+    for marker in ("CRASH:", "TIMEOUT:"):
+        at = next((i for i, line in enumerate(lines) if line.lstrip().startswith(marker)), None)
+        if at is not None:
+            lines = lines[at : at + 6] + lines[:at] + lines[at + 6 :]
+    seen, unique = set(), []
+    for line in lines:
+        if line not in seen:
+            seen.add(line)
+            unique.append(line)
+    return unique
+
+
+def excerpt(output: str, max_lines: int = EXAMPLE_LINES) -> list[str]:
+    """The first lines of a failure, plus the process block's lines that replay it."""
+    lines = failure_lines(output)
+    if not output.strip():
+        return ["(the test printed nothing)"]
+    if len(lines) <= max_lines:
+        return lines
+    cut = lines[:max_lines]
+    for index, line in enumerate(lines[max_lines:], max_lines):
+        if any(marker in line for marker in KEEP_MARKERS):
+            cut.append(line)
+            if line.lstrip().startswith("replay exactly with:") and index + 1 < len(lines):
+                cut.append(lines[index + 1])
+    return cut + ["(…: the whole output is in make grade's results.json, or run with VERBOSE=1)"]
+
+
+def cause(row: Row) -> str:
+    """The root cause of a failure, the key its group shares."""
+    text = row.output
+    todo = re.search(r"TODO not done yet: ([\w:~]+)", text)
+    if todo:
+        return f"TODO not done yet: {todo.group(1)}"
+    signal = re.search(r"was killed by signal (SIG[A-Z0-9]+)", text)
+    if signal:
+        return f"the program was killed by signal {signal.group(1)}"
+    lines = failure_lines(text)
+    markers = sanitizer_markers()
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith(("CRASH:", "TIMEOUT:")) or any(m in stripped for m in markers):
+            return _general(stripped)
+    if not lines:
+        return "the test printed nothing"
+    return _general(lines[0])
+
+
+def _general(line: str) -> str:
+    """A line with its numbers, addresses and ports blurred, so that one mistake is one group."""
+    line = re.sub(r"0x[0-9a-fA-F]+", "0x…", line)
+    line = re.sub(r"(?<![A-Za-z])\d+", "N", line)
+    return line[:160]
+
+
+def section(lesson: str) -> str:
+    match = re.search(r"README\s*(§[^);]*)", lesson)
+    return match.group(1).strip() if match else ""
+
+
+def todo_name(key: str) -> str:
+    return key.split(": ", 1)[1] if key.startswith("TODO not done yet: ") else ""
+
+
+@dataclasses.dataclass
+class Group:
+    key: str
+    rows: list[Row] = dataclasses.field(default_factory=list)  # same cause, first is the example
+    needing: list[Row] = dataclasses.field(default_factory=list)  # folded under it (prerequisite)
+
+    @property
+    def first(self) -> Row:
+        return self.rows[0] if self.rows else self.needing[0]
+
+    def all_rows(self) -> list[Row]:
+        return self.rows + self.needing
+
+
+def group_failures(lab: manifests.Lab | None, rows: list[Row]) -> list[Group]:
+    """The failing rows grouped by cause, in story order; a row whose prerequisite (lab.json)
+    fails too is folded under the group of that prerequisite (followed to its root)."""
+    failing = [r for r in rows if r.status == ctest.FAILED]
+    keys = {id(r): cause(r) for r in failing}
+
+    def prerequisite(row: Row) -> Row | None:
+        needs = lab.needs(row.test) if lab is not None else ()
+        return next(
+            (
+                p
+                for p in failing
+                if p.test != row.test and any(fnmatch.fnmatchcase(p.test, n) for n in needs)
+            ),
+            None,
+        )
+
+    groups: dict[str, Group] = {}
+    for row in failing:
+        root, depth = prerequisite(row), 0
+        while root is not None and depth < 8 and prerequisite(root) is not None:
+            root, depth = prerequisite(root), depth + 1
+        key = keys[id(root)] if root is not None else keys[id(row)]
+        group = groups.setdefault(key, Group(key))
+        (group.needing if root is not None and key != keys[id(row)] else group.rows).append(row)
+    return sorted(groups.values(), key=lambda g: min(r.order for r in g.all_rows()))
+
+
+def names_line(names: list[str], limit: int = 6) -> str:
+    unique = list(dict.fromkeys(names))
+    shown = ", ".join(unique[:limit])
+    return shown + (f" and {len(unique) - limit} more" if len(unique) > limit else "")
+
+
+def suites(rows: list[Row]) -> str:
+    return ", ".join(dict.fromkeys(r.test.split(".")[0] + ".*" for r in rows))
+
+
+def wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ") or [
+        indent
+    ]
+
+
+def print_group(group: Group, quiet: bool) -> None:
+    rows = group.all_rows()
+    points = sum(r.points for r in rows if r.graded)
+    count = len(rows)
+    what = f"{count} test{'s fail' if count != 1 else ' fails'}"
+    print(f"  {paint('FAIL', '31')} {what} on: {group.key} ({fmt(points)} points)")
+    if quiet:
+        return
+    example = group.first
+    print(f"       e.g. {example.name}")
+    if example.lesson:
+        for line in wrap(f"what it checks: {example.lesson}", "       "):
+            print(line)
+    for line in excerpt(example.output):
+        print(f"       | {line}"[: WIDTH + 40])
+    others = group.rows[1:]
+    unit = [r.name for r in others if r.kind != "blackbox"]
+    blackbox = [r for r in others if r.kind == "blackbox"]
+    also = ([names_line(unit, 4)] if unit else []) + (
+        [f"{len(blackbox)} black-box run(s) of {suites(blackbox)}"] if blackbox else []
+    )
+    if also:
+        for line in wrap(f"also: {'; '.join(also)}", "       "):
+            print(line)
+    if group.needing:
+        for line in wrap(
+            f"and {len(group.needing)} test run(s) that need it (folded, not listed one "
+            f"by one): {suites(group.needing)}",
+            "       ",
+        ):
+            print(line)
+
+
+def skip_reason(output: str) -> str:
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if (
+            re.search(r":\d+: Skipped$", line)
+            and index + 1 < len(lines)
+            and lines[index + 1].strip()
+        ):
+            return lines[index + 1].strip()
+    return "the test skipped itself"
+
+
+def print_lab(lab: str, rows: list[Row], built: bool, quiet: bool, verbose: bool) -> list[Group]:
     score, total = lab_score(rows)
-    print(paint(f"== {lab} ==", "1"))
-    unbuilt = bool(rows) and all(r["output"].startswith(NOT_BUILT) for r in rows)
-    if unbuilt:
-        print(paint(f"  {lab} does not build: every test fails until it does (the compiler's errors "
-                    "are above)", "31"))
+    print(paint(f"== {lab}: {fmt(score)}/{fmt(total)} ==", "1"))
+    if not built:
+        graded = [r for r in rows if r.graded]
+        print(
+            paint(
+                f"  {lab} does not build: its {len(graded)} graded tests fail until it does "
+                "(the compiler's errors are at the end of this report)",
+                "31",
+            )
+        )
+        print()
+        return [Group(f"{lab} does not build", rows=rows)]
+    try:
+        manifest = manifests.load(lab)
+    except manifests.ManifestError:
+        manifest = None
+    if verbose:
+        print_every_row(rows)
+    groups = group_failures(manifest, rows)
+    if not verbose:
+        for group in groups:
+            print_group(group, quiet)
+    passed = [r for r in rows if r.passed]
+    if passed and not verbose:
+        graded = [r for r in passed if r.graded]
+        helpers = len(passed) - len(graded)
+        print(
+            f"  {paint('PASS', '32')} {len(graded)} graded test(s), "
+            f"{fmt(sum(r.points for r in graded))} points"
+            + (f"; {helpers} helper test(s), not graded" if helpers else "")
+        )
+    skipped = [r for r in rows if r.status == ctest.SKIPPED]
+    by_reason: dict[str, list[Row]] = {}
+    for row in skipped:
+        by_reason.setdefault(skip_reason(row.output), []).append(row)
+    for reason, which in by_reason.items():
+        for line in wrap(
+            f"not run yet, because {reason}: {names_line([r.name for r in which])}", "  "
+        ):
+            print(paint(line, "33") if line.startswith("  not") else line)
+    print()
+    return groups
+
+
+def print_every_row(rows: list[Row]) -> None:
     for row in rows:
-        if quiet and row["passed"]:
+        if row.status == ctest.SKIPPED:
+            print(f"  {paint('not run yet', '33')} {row.name}: because {skip_reason(row.output)}")
             continue
-        status = paint("PASS", "32") if row["passed"] else paint("FAIL", "31")
-        if row["skipped"] and not row["graded"]:
-            print(f"  {paint('SKIP', '33')}    helper {row['name']} (not graded)")
-            continue
-        if row["graded"]:
-            got = fmt(row["points"] if row["passed"] else 0)
-            print(f"  {status} {got:>4}/{fmt(row['points']):<4} {row['name']}")
-        else:
-            print(f"  {status}    helper {row['name']} (not graded)")
-        if not row["passed"] and not unbuilt:
-            if row["lesson"]:
-                print(f"         what this checks: {row['lesson']}")
-            for line in failure_excerpt(row["output"]):
+        status = paint("PASS", "32") if row.passed else paint("FAIL", "31")
+        got = fmt(row.points if row.passed else 0)
+        points = f"{got:>4}/{fmt(row.points):<4}" if row.graded else " (not graded)"
+        print(f"  {status} {points} {row.name}")
+        if not row.passed:
+            if row.lesson:
+                print(f"         what this checks: {row.lesson}")
+            for line in excerpt(row.output, 40):
                 print(f"         | {line}")
-    print(f"  {lab}: {fmt(score)}/{fmt(total)}\n")
-    return score, total
 
 
-def write_results(folder, rows):
+def build_errors(build: pathlib.Path, lab: str, max_lines: int = 40) -> list[str]:
+    """The compiler's first errors for a lab that does not build (the Makefile saved its log)."""
+    log = build / "logs" / f"{lab}.build.log"
+    if not log.exists():
+        return [f"(no build log: run `make test LAB={lab}` to see the compiler's output)"]
+    lines = [
+        line
+        for line in log.read_text(errors="replace").splitlines()
+        if not line.startswith("[") and not line.startswith("ninja: ")
+    ]
+    first = next((i for i, line in enumerate(lines) if "error" in line), 0)
+    # The compiler's "In function ..." context line comes just before the first error.
+    start = max(0, first - 1)
+    shown = lines[start : start + max_lines]
+    if len(lines) > start + max_lines:
+        shown.append(f"(… {len(lines) - start - max_lines} more lines in {log})")
+    return shown
+
+
+def start_here(lab: str, groups: list[Group], built: bool) -> str:
+    if not built:
+        return f"start here: make {lab} compile; the compiler's first errors are just above."
+    group = groups[0]
+    manifest_chapter = f"{lab}/README.md"
+    where = section(group.first.lesson).split(",")[0]
+    read = f", {manifest_chapter} {where}" if where else ""
+    todo = todo_name(group.key)
+    count = len(group.all_rows())
+    if todo:
+        return f"start with {todo}{read} ({count} failing test runs wait on it)."
+    return f"start with {group.first.name}{read}: {group.key}"
+
+
+def write_results(folder: pathlib.Path, rows: list[Row]) -> None:
+    """results.json (Gradescope's format) and junit.xml, each with every test's full output."""
     folder.mkdir(parents=True, exist_ok=True)
-    graded = [r for r in rows if r["graded"]]
     tests = []
-    for r in graded:
-        text = "" if r["passed"] else "\n".join(
-            ([f"What this checks: {r['lesson']}"] if r["lesson"] else []) + failure_excerpt(r["output"], 40))
-        tests.append({"name": f"{r['lab']}: {r['name']}", "score": r["points"] if r["passed"] else 0,
-                      "max_score": r["points"], "status": "passed" if r["passed"] else "failed",
-                      "output": text})
+    for r in (r for r in rows if r.graded):
+        text = (
+            ""
+            if r.passed
+            else "\n".join(([f"What this checks: {r.lesson}"] if r.lesson else []) + [r.output])
+        )
+        tests.append(
+            {
+                "name": f"{r.lab}: {r.name}",
+                "score": r.points if r.passed else 0,
+                "max_score": r.points,
+                "status": "passed" if r.passed else "failed",
+                "output": text,
+            }
+        )
     score = sum(t["score"] for t in tests)
-    (folder / "results.json").write_text(json.dumps({"score": score, "tests": tests}, indent=2) + "\n")
-    cases = []
+    results = {"score": score, "tests": tests}
+    (folder / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    suite = ET.Element(
+        "testsuite",
+        name="epoll-chat-labs",
+        tests=str(len(rows)),
+        failures=str(sum(1 for r in rows if r.status == ctest.FAILED)),
+        skipped=str(sum(1 for r in rows if r.status == ctest.SKIPPED)),
+    )
     for r in rows:
-        body = "" if r["passed"] else f'<failure message="{escape(r["lesson"] or "failed", {chr(34): "&quot;"})}">' \
-                                      f'{escape(r["output"])}</failure>'
-        cases.append(f'  <testcase classname="{r["lab"]}" name="{escape(r["name"])}" '
-                     f'time="{r["seconds"]:.3f}">{body}</testcase>')
-    failures = sum(1 for r in rows if not r["passed"])
-    (folder / "junit.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<testsuite name="epoll-chat-labs" tests="{len(rows)}" failures="{failures}">\n'
-        + "\n".join(cases) + "\n</testsuite>\n")
+        case = ET.SubElement(
+            suite, "testcase", classname=r.lab, name=r.name, time=f"{r.seconds:.3f}"
+        )
+        if r.status == ctest.FAILED:
+            ET.SubElement(case, "failure", message=r.lesson or "failed").text = r.output
+        elif r.status == ctest.SKIPPED:
+            ET.SubElement(case, "skipped", message=skip_reason(r.output))
+        if r.output:
+            ET.SubElement(case, "system-out").text = r.output
+    ET.indent(suite)
+    ET.ElementTree(suite).write(folder / "junit.xml", encoding="UTF-8", xml_declaration=True)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--build", default=str(ROOT / "build"))
     parser.add_argument("--labs", default="")
-    parser.add_argument("--reference", action="store_true", help="grade solutions/ instead of the lab folders")
+    parser.add_argument(
+        "--reference", action="store_true", help="grade solutions/ instead of the lab folders"
+    )
     parser.add_argument("--results", default="")
     parser.add_argument("--expect", choices=["all-pass", "all-fail"], default="all-pass")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--quiet", action="store_true", help="list only failing tests")
+    parser.add_argument("--quiet", action="store_true", help="only the groups' headlines")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        default=bool(os.environ.get("VERBOSE")),
+        help="every test with its own failure (also VERBOSE=1)",
+    )
     parser.add_argument("--summary", action="store_true", help="print only the score table")
     args = parser.parse_args()
 
     build = pathlib.Path(args.build).resolve()
-    labs = [lab for lab in args.labs.split(",") if lab] or all_labs()
-    all_rows, table = [], []
-    for lab in labs:
-        rows = grade_lab(build, lab, args.reference, args.jobs)
-        score, total = lab_score(rows) if args.summary else print_lab(lab, rows, args.quiet)
+    chosen = [lab for lab in args.labs.split(",") if lab] or manifests.names()
+    all_rows: list[Row] = []
+    table, unbuilt, start = [], [], ""
+    for lab in chosen:
+        rows, built = grade_lab(build, lab, args.reference, args.jobs)
+        if args.summary:
+            score, total = lab_score(rows)
+        else:
+            groups = print_lab(lab, rows, built, args.quiet, args.verbose)
+            score, total = lab_score(rows)
+            if not built:
+                unbuilt.append(lab)
+            if not start and groups:
+                start = start_here(lab, groups, built)
         table.append((lab, score, total))
         all_rows += rows
     width = max(len(lab) for lab, _, _ in table)
     print(paint("score", "1"))
     for lab, score, total in table:
         print(f"  {lab:<{width}}  {fmt(score)}/{fmt(total)}")
-    score = sum(s for _, s, _ in table)
-    total = sum(t for _, _, t in table)
-    print(f"  {'total':<{width}}  {fmt(score)}/{fmt(total)}")
+    if len(table) > 1:
+        score = sum(s for _, s, _ in table)
+        total = sum(t for _, _, t in table)
+        print(f"  {'total':<{width}}  {fmt(score)}/{fmt(total)}")
     if args.results:
         write_results(pathlib.Path(args.results), all_rows)
-        print(f"\nwrote {args.results}/results.json and junit.xml")
-    graded = [r for r in all_rows if r["graded"]]
+        print(f"\nwrote {args.results}/results.json and junit.xml (every test's whole output)")
+    for lab in unbuilt:
+        print()
+        print(paint(f"== {lab} does not build: the compiler says ==", "1;31"))
+        for line in build_errors(build, lab):
+            print(f"  {line}")
+    graded = [r for r in all_rows if r.graded]
     if not graded:
         print("no graded tests found: was the kit built?")
         return 1
     if args.expect == "all-pass":
-        return 0 if all(r["passed"] for r in graded) else 1
-    passing = [f"{r['lab']}: {r['name']}" for r in graded if r["passed"]]
+        if start and not args.summary and not args.reference:
+            print()
+            print(paint(start, "1"))
+        return 0 if all(r.passed for r in graded) else 1
+    passing = [f"{r.lab}: {r.name}" for r in graded if r.passed]
     if passing:
-        print("\nthese graded tests PASS on the untouched skeleton (a test that cannot fail grades nothing):")
+        print(
+            "\nthese graded tests PASS on the untouched skeleton "
+            "(a test that cannot fail grades nothing):"
+        )
         for name in passing:
             print(f"  {name}")
     return 1 if passing else 0

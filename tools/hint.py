@@ -1,14 +1,13 @@
 #!/usr/bin/env python3
-"""make hint LAB=...: print the "Hints" section of a lab's chapter (its README.md)."""
-import pathlib
+"""make hint LAB=...: print the "Hints" section of a lab's chapter (its manifest's "chapter")."""
 import re
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+from kit import labs
 
 
 def main(lab):
-    readme = ROOT / lab / "README.md"
+    readme = labs.load(lab).folder / labs.load(lab).chapter
     if not readme.exists():
         sys.exit(f"hint: {lab} has no README.md")
     lines = readme.read_text().splitlines()

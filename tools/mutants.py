@@ -5,44 +5,55 @@ A mutant is tools/mutants/<lab>/<name>.patch: a few header lines, then a unified
 files of solutions/<lab>/ (paths a/<file>, b/<file>):
 
     # mutant: send() called once: partial sends ignored
-    # mistake: 13                       (DESIGN.md §6 number, or "-" when it is not a tutorial bug)
+    # mistake: 13                       (the mistake's number in docs/architecture.md, or "-")
     # must-fail: SendAll.Delivers8MiBIntactDespitePartialSends
-    # must-fail: EchoServer.EchoesOneMebibyteIntact.UnderShortIO   (one line per test; all must fail)
+    # must-fail: EchoServer.EchoesOneMebibyteIntact.UnderShortIO   (one line per test)
     --- a/net.cpp
     +++ b/net.cpp
     @@ ...
 
-The mutants build in their own tree (build/mutants by default) from a copy of solutions/, so only
-the mutated file recompiles each time. A mutant is caught when every must-fail test fails; a mutant
-that does not compile is an error of the catalogue, not a catch.
+The mutants build in one shared tree, in a copy of the kit (build/mutants/src, its tree at
+build/mutants/src/build: laid out like the kit and its build/, so that ccache serves the objects
+the main build already made). Each mutant recompiles only the mutated file and relinks only the
+test binaries of its must-fail tests. Its must-fail tests run side by side in one CTest call, which
+stops at the first one that fails: that failure is the catch, so a hanging mutant does not make the
+run wait for its other tests' deadlines. A must-fail test that does not exist, or a mutant that
+does not compile, is an error of the catalogue, not a catch.
 
-usage: mutants.py [--build DIR] [--labs a,b] [--only NAME]
+usage: mutants.py [--build DIR] [--labs a,b] [--only NAME] [--jobs N]
 """
 import argparse
 import filecmp
+import fnmatch
 import os
 import pathlib
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import xml.etree.ElementTree as ET
+
+from kit import ctest
+from kit import labs as manifests
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def sync_tree(source, target):
-    """Make target a copy of source, touching only files whose content differs (keeps mtimes)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for path in source.rglob("*"):
-        dest = target / path.relative_to(source)
-        if path.is_dir():
-            dest.mkdir(parents=True, exist_ok=True)
-        elif not dest.exists() or not filecmp.cmp(path, dest, shallow=False):
-            shutil.copy2(path, dest)
-            os.utime(dest)  # newer than any object built from the mutated version
+def sync_tree(source, target, skip=()):
+    """Make target a copy of source, touching only files whose content differs (keeps mtimes);
+    top-level entries named in skip (globs) are left out."""
+    for folder, dirs, files in os.walk(source):
+        here = pathlib.Path(folder)
+        if here == source:
+            dirs[:] = [d for d in dirs if not any(fnmatch.fnmatch(d, p) for p in skip)]
+            files = [f for f in files if not any(fnmatch.fnmatch(f, p) for p in skip)]
+        (target / here.relative_to(source)).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            path = here / name
+            dest = target / path.relative_to(source)
+            if not dest.exists() or not filecmp.cmp(path, dest, shallow=False):
+                shutil.copy2(path, dest)
+                os.utime(dest)  # newer than any object built from the mutated version
 
 
 def parse(path):
@@ -62,23 +73,79 @@ def generator():
     return ["-G", "Ninja"] if shutil.which("ninja") else []
 
 
+def launcher():
+    if not shutil.which("ccache"):
+        return []
+    return ["-DCMAKE_CXX_COMPILER_LAUNCHER=ccache", "-DCMAKE_C_COMPILER_LAUNCHER=ccache"]
+
+
+def targets_for(tree, lab, must_fail, unit_tests):
+    """The build targets a mutant's must-fail tests need: the lab's unit or black-box binary (the
+    latter brings the lab's programs), not both when one is enough."""
+    kinds = {"unit" if test in unit_tests else "blackbox" for test in must_fail}
+    return [f"ref-{lab}-{kind}" for kind in sorted(kinds)]
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--build", default=str(ROOT / "build" / "mutants"))
     parser.add_argument("--labs", default="")
     parser.add_argument("--only", default="")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     build = pathlib.Path(args.build).resolve()
-    copy = build / "src" / "solutions"
-    labs = [lab for lab in args.labs.split(",") if lab] or sorted(
-        p.name for p in (ROOT / "tools" / "mutants").iterdir() if p.is_dir())
+    kit = build / "src"
+    tree = kit / "build"
+    copy = kit / "solutions"
+    chosen = [lab for lab in args.labs.split(",") if lab] or [
+        lab for lab in manifests.names() if (ROOT / "tools" / "mutants" / lab).is_dir()
+    ]
 
-    sync_tree(ROOT / "solutions", copy)
-    subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build / "tree"), *generator(),
-                    "-DKIT_VARIANTS=solution", f"-DKIT_SOLUTIONS_DIR={copy}"],
-                   check=True, stdout=subprocess.DEVNULL)
+    sync_tree(ROOT, kit, skip=("build*", ".git", ".cache"))
+    subprocess.run(
+        [
+            "cmake",
+            "-S",
+            str(kit),
+            "-B",
+            str(tree),
+            *generator(),
+            *launcher(),
+            "-DKIT_VARIANTS=solution",
+            f"-DKIT_SOLUTIONS_DIR={copy}",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    # The unmutated reference first: every later build then recompiles only what a patch touches.
+    first = subprocess.run(
+        [
+            "cmake",
+            "--build",
+            str(tree),
+            "-j",
+            str(args.jobs),
+            "--target",
+            *[f"ref-{lab}" for lab in chosen],
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if first.returncode != 0:
+        print(first.stdout[-3000:])
+        print("mutants: the reference does not build")
+        return 1
+    known = ctest.listed(tree)
+    unit_tests = {
+        lab: set(ctest.listed_tests(tree / "tests" / "solutions" / lab / f"ref-{lab}-unit"))
+        if (tree / "tests" / "solutions" / lab / f"ref-{lab}-unit").exists()
+        else set()
+        for lab in chosen
+    }
     results = []
-    for lab in labs:
+    for lab in chosen:
         for patch in sorted((ROOT / "tools" / "mutants" / lab).glob("*.patch")):
             name = f"{lab}/{patch.stem}"
             if args.only and args.only not in name:
@@ -86,41 +153,66 @@ def main():
             header, must_fail = parse(patch)
             started = time.monotonic()
             sync_tree(ROOT / "solutions", copy)
-            applied = subprocess.run(["patch", "-s", "-p1", "-d", str(copy / lab), "-i", str(patch)],
-                                     capture_output=True, text=True)
+            applied = subprocess.run(
+                ["patch", "-s", "-p1", "-d", str(copy / lab), "-i", str(patch)],
+                capture_output=True,
+                text=True,
+            )
             if applied.returncode != 0:
-                results.append((name, "BROKEN", f"the patch does not apply: {applied.stdout}{applied.stderr}"))
+                results.append(
+                    (name, "BROKEN", f"the patch does not apply: {applied.stdout}{applied.stderr}")
+                )
                 continue
-            built = subprocess.run(["cmake", "--build", str(build / "tree"), "--target", f"ref-{lab}"],
-                                   capture_output=True, text=True)
+            missing = [t for t in must_fail if f"ref.{lab}.{t}" not in known]
+            if not must_fail or missing:
+                results.append(
+                    (
+                        name,
+                        "BROKEN",
+                        f"no such test: {', '.join(missing)}" if missing else "no must-fail line",
+                    )
+                )
+                print(f"  {results[-1][1]:<8} {name}: {results[-1][2]}", flush=True)
+                continue
+            built = subprocess.run(
+                [
+                    "cmake",
+                    "--build",
+                    str(tree),
+                    "-j",
+                    str(args.jobs),
+                    "--target",
+                    *targets_for(tree, lab, must_fail, unit_tests[lab]),
+                ],
+                capture_output=True,
+                text=True,
+            )
+            build_seconds = time.monotonic() - started
             if built.returncode != 0:
-                errors = [l for l in built.stdout.splitlines() if "error" in l][:5]
-                results.append((name, "BROKEN", "the mutant does not compile:\n    " + "\n    ".join(errors)))
+                errors = [line for line in built.stdout.splitlines() if "error" in line][:5]
+                results.append(
+                    (name, "BROKEN", "the mutant does not compile:\n    " + "\n    ".join(errors))
+                )
+                print(f"  {results[-1][1]:<8} {name}: {results[-1][2]}", flush=True)
                 continue
-            # All the must-fail tests of one mutant in one CTest run, side by side: most of them
-            # spend their time waiting on a deadline, not on a CPU.
-            regex = "^(" + "|".join(re.escape(f"ref.{lab}.{test}") for test in must_fail) + ")$"
-            with tempfile.NamedTemporaryFile(suffix=".xml") as junit:
-                subprocess.run(["ctest", "--test-dir", str(build / "tree"), "-R", regex, "-j",
-                                str(max(4, len(must_fail))), "--output-junit", junit.name],
-                               capture_output=True, text=True)
-                passed = {case.get("name") for case in ET.parse(junit.name).getroot().iter("testcase")
-                          if case.get("status") == "run"} if os.path.getsize(junit.name) else set()
-                ran = {case.get("name") for case in ET.parse(junit.name).getroot().iter("testcase")} \
-                    if os.path.getsize(junit.name) else set()
-            missing = [t for t in must_fail if f"ref.{lab}.{t}" not in ran]
-            if missing:
-                results.append((name, "BROKEN", f"no such test: {', '.join(missing)}"))
-                continue
-            survived = [t for t in must_fail if f"ref.{lab}.{t}" in passed]
+            # Most must-fail tests spend their time waiting on a deadline, not on a CPU: all of a
+            # mutant's run side by side, and the first failure ends the run.
+            failed, passed = ctest.first_failure(
+                tree, [f"ref.{lab}.{t}" for t in must_fail], max(4, len(must_fail))
+            )
             seconds = time.monotonic() - started
             what = header.get("mutant", "")
-            if not must_fail:
-                results.append((name, "BROKEN", "no must-fail line"))
-            elif survived:
-                results.append((name, "SURVIVED", f"{what}: these tests still pass: {', '.join(survived)}"))
+            timing = f"{seconds:.1f} s, build {build_seconds:.1f} s"
+            if failed is None:
+                results.append(
+                    (
+                        name,
+                        "SURVIVED",
+                        f"{what}: these tests still pass: {', '.join(sorted(passed))} ({timing})",
+                    )
+                )
             else:
-                results.append((name, "caught", f"{what} ({seconds:.1f} s; by {', '.join(must_fail)})"))
+                results.append((name, "caught", f"{what} ({timing}; by {failed.split('.', 2)[2]})"))
             print(f"  {results[-1][1]:<8} {name}: {results[-1][2]}", flush=True)
     sync_tree(ROOT / "solutions", copy)
 

@@ -14,6 +14,9 @@ In the generated lab file the whole region becomes the TODO text followed by the
 cleanly and fails its tests with a message naming the TODO. Everything outside the regions is
 copied as it is: the diff between a lab file and its solution is exactly the student's work.
 
+The student files of a lab are the "student" list of its manifest (lab.json); each must have its
+solution in solutions/<lab>/, and solutions/<lab>/ holds nothing else (`check` says so).
+
 usage: skeletons.py write [LAB...]   regenerate the lab files
        skeletons.py check [LAB...]   exit 1 and show a diff if a lab file is out of sync
        skeletons.py files [LAB...]   list "lab/file" for every student file
@@ -22,6 +25,8 @@ import difflib
 import pathlib
 import re
 import sys
+
+from kit import labs as manifests
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 BEGIN = re.compile(r"^(\s*)// BEGIN SOLUTION\s*(.*)$")
@@ -75,15 +80,16 @@ def skeleton_of(path: pathlib.Path) -> str:
 
 
 def labs(args):
-    names = args or sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
-    for name in names:
-        if not (ROOT / "solutions" / name).is_dir():
-            sys.exit(f"skeletons: no such lab in solutions/: {name}")
-    return names
+    known = manifests.names()
+    for name in args:
+        if name not in known:
+            sys.exit(f"skeletons: no such lab: {name} (the labs are {' '.join(known)})")
+    return args or known
 
 
 def student_files(lab):
-    return sorted(p for p in (ROOT / "solutions" / lab).iterdir() if p.is_file())
+    """The solutions of the lab's student files, in the manifest's order."""
+    return [ROOT / "solutions" / lab / name for name in manifests.load(lab).student]
 
 
 def main(argv):
@@ -92,6 +98,12 @@ def main(argv):
     mode, chosen = argv[1], labs(argv[2:])
     stale = 0
     for lab in chosen:
+        if mode == "check":
+            # A solution that is not a student file would never reach a student, and a student
+            # file without a solution has no skeleton: both are errors of the manifest.
+            for problem in manifests.problems(manifests.load(lab)):
+                stale += 1
+                print(f"skeletons: {problem}")
         for solution in student_files(lab):
             target = ROOT / lab / solution.name
             if mode == "files":
@@ -101,6 +113,11 @@ def main(argv):
                 wanted = skeleton_of(solution)
             except MarkerError as error:
                 sys.exit(f"skeletons: {error}")
+            if not solution.exists():
+                sys.exit(
+                    f"skeletons: {solution.relative_to(ROOT)} is missing (a student file of "
+                    f"{lab}/lab.json)"
+                )
             current = target.read_text() if target.exists() else ""
             if current == wanted:
                 continue
@@ -109,13 +126,21 @@ def main(argv):
                 print(f"skeletons: wrote {target.relative_to(ROOT)}")
             else:
                 stale += 1
-                print(f"skeletons: {target.relative_to(ROOT)} is out of sync with "
-                      f"{solution.relative_to(ROOT)} (run 'make skeletons'):")
-                sys.stdout.writelines(difflib.unified_diff(
-                    current.splitlines(keepends=True), wanted.splitlines(keepends=True),
-                    str(target.relative_to(ROOT)), "generated from solution", n=1))
+                print(
+                    f"skeletons: {target.relative_to(ROOT)} is out of sync with "
+                    f"{solution.relative_to(ROOT)} (run 'make skeletons'):"
+                )
+                sys.stdout.writelines(
+                    difflib.unified_diff(
+                        current.splitlines(keepends=True),
+                        wanted.splitlines(keepends=True),
+                        str(target.relative_to(ROOT)),
+                        "generated from solution",
+                        n=1,
+                    )
+                )
     if mode == "check":
-        print(f"skeletons: {'all lab files in sync' if not stale else f'{stale} file(s) out of sync'}")
+        print(f"skeletons: {'all lab files in sync' if not stale else f'{stale} problem(s)'}")
     return 1 if stale else 0
 
 

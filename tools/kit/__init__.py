@@ -1,0 +1,1 @@
+"""The kit's Python tools share this package: lab manifests (labs.py) and CTest runs (ctest.py)."""
