@@ -7,10 +7,24 @@
 // Each test gets a watchdog: if it runs longer than KIT_TEST_BUDGET_S seconds (times TIMEOUT_SCALE)
 // it is stopped with a message that says so, and every child process is killed first. A crash of
 // the test process (a student's function dereferencing null, say) is named the same way.
+//
+// What a failing test prints, after GoogleTest's own failure messages and before "[  FAILED  ]":
+// the failure report of testkit/test_report.h, once per test ("--- the programs under test ---",
+// "--- transcript ---", "--- how to rerun ---", "--- end of the report ---"). A test process that
+// is stopped prints instead, on stderr, one of:
+//
+//   TIMEOUT: Suite.Name did not finish within 20 s (TIMEOUT_SCALE=1).
+//     ... if the machine is busy, try TIMEOUT_SCALE=3
+//     To debug it: [KIT_SHORTIO=1 SHORTIO_SEED=N] gdb --args BINARY --gtest_filter=Suite.Name
+//   (then the failure report as far as it goes)
+//
+//   CRASH: the test process was killed by SIGSEGV while running Suite.Name.
+//     To debug it: [KIT_SHORTIO=1 SHORTIO_SEED=N] gdb --args BINARY --gtest_filter=Suite.Name
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -25,24 +39,65 @@
 #include "testkit/deadline.h"
 #include "testkit/graded.h"
 #include "testkit/run_context.h"
+#include "testkit/test_report.h"
 
 namespace {
 
-// The crash handler may only write(): its message is prepared when each test starts.
-char g_crash_message[1024] = "testkit: the test process crashed\n";
+// The crash handler may only make async-signal-safe calls (a crash inside malloc would deadlock
+// anything else until the watchdog reported a misleading TIMEOUT). So everything it prints is
+// prepared when each test starts, and it only write()s, kills the children and re-raises.
+char g_crash_message[2048] = " while running a test.\n";
+std::size_t g_crash_message_length = std::strlen(g_crash_message);
+
+void write_text(const char* text, std::size_t length)
+{
+    while (length > 0) {
+        const ssize_t n = ::write(STDERR_FILENO, text, length);
+        if (n <= 0) return;
+        text += n;
+        length -= static_cast<std::size_t>(n);
+    }
+}
+
+void write_text(const char* text)
+{
+    write_text(text, std::strlen(text));  // strlen is async-signal-safe
+}
 
 extern "C" void on_crash(int signal)
 {
-    char line[1200];
-    const std::string name = testkit::signal_name(signal);  // sigabbrev_np reads a static table
-    const int n = std::snprintf(line, sizeof line, "\nCRASH: the test process was killed by %s %s",
-                                name.c_str(), g_crash_message);
-    if (n > 0) [[maybe_unused]]
-        auto w = ::write(STDERR_FILENO, line, static_cast<std::size_t>(n));
+    write_text("\nCRASH: the test process was killed by ");
+    const char* name = testkit::signal_abbrev(signal);
+    write_text(name != nullptr ? name : "a signal");
+    write_text(g_crash_message, g_crash_message_length);
     testkit::kill_all_children();
     ::signal(signal, SIG_DFL);
     ::raise(signal);
 }
+
+// "gdb --args BINARY --gtest_filter=NAME", with the injector's environment in front under
+// KIT_SHORTIO, so that the program runs as it did in the test.
+std::string debug_command(const std::string& name)
+{
+    const testkit::RunContext& context = testkit::run_context();
+    const std::string environment =
+        context.shortio ? "KIT_SHORTIO=1 SHORTIO_SEED=" + context.shortio_seed + " " : "";
+    return environment + "gdb --args " + context.test_binary + " --gtest_filter=" + name;
+}
+
+// Prints each failing test's failure report (testkit/test_report.h) once, when the test ends.
+class FailureReporter : public testing::EmptyTestEventListener {
+public:
+    void OnTestStart(const testing::TestInfo& /*test*/) override { testkit::begin_test_report(); }
+
+    void OnTestEnd(const testing::TestInfo& test) override
+    {
+        if (!test.result()->Failed()) return;
+        const std::string report = testkit::test_failure_report();
+        std::fwrite(report.data(), 1, report.size(), stdout);
+        std::fflush(stdout);
+    }
+};
 
 class Watchdog : public testing::EmptyTestEventListener {
 public:
@@ -61,9 +116,11 @@ public:
     {
         const std::string name = std::string(test.test_suite_name()) + "." + test.name();
         testkit::run_context().current_test = name;
-        std::snprintf(g_crash_message, sizeof g_crash_message,
-                      "while running %s.\n  To debug it: gdb --args %s --gtest_filter=%s\n",
-                      name.c_str(), testkit::run_context().test_binary.c_str(), name.c_str());
+        const int length = std::snprintf(g_crash_message, sizeof g_crash_message,
+                                         " while running %s.\n  To debug it: %s\n", name.c_str(),
+                                         debug_command(name).c_str());
+        g_crash_message_length =
+            std::min(static_cast<std::size_t>(length > 0 ? length : 0), sizeof g_crash_message - 1);
         std::lock_guard lock(mutex_);
         test_name_ = name;
         deadline_ = testkit::Clock::now() + budget();
@@ -101,11 +158,15 @@ private:
                     stderr,
                     "\nTIMEOUT: %s did not finish within %lld s (TIMEOUT_SCALE=%g).\n"
                     "  Something waited forever: a blocking call that never returns, or a loop "
-                    "that never ends.\n  The test and its child processes were killed.\n"
-                    "  To debug it: gdb --args %s --gtest_filter=%s\n",
+                    "that never ends (or, %s).\n"
+                    "  The test and its child processes were killed.\n"
+                    "  To debug it: %s\n",
                     test_name_.c_str(), static_cast<long long>(budget().count() / 1000),
-                    testkit::timeout_scale(), testkit::run_context().test_binary.c_str(),
-                    test_name_.c_str());
+                    testkit::timeout_scale(), testkit::kTimeoutScaleHint,
+                    debug_command(test_name_).c_str());
+                // What the test saw until now: the conversation, the seed and the replay line.
+                const std::string report = testkit::test_failure_report();
+                std::fwrite(report.data(), 1, report.size(), stderr);
                 std::fflush(stderr);
                 testkit::kill_all_children();
                 std::_Exit(124);
@@ -144,5 +205,6 @@ int main(int argc, char** argv)
         ::signal(signal, on_crash);
 
     testing::UnitTest::GetInstance()->listeners().Append(new Watchdog);
+    testing::UnitTest::GetInstance()->listeners().Append(new FailureReporter);
     return RUN_ALL_TESTS();
 }
