@@ -16,8 +16,10 @@ enum class Direction {
 };
 
 /// @brief Record that @p who ("client :41234", "fake server :5000", "keyboard") sent or received
-/// @p bytes. Long payloads are cut (the first bytes are kept, with the total length), so a test
-/// that moves a mebibyte costs a few lines. Thread-safe: a fake server records from its reader.
+/// @p bytes. Bytes that go the same way right after the last record of the same side join it
+/// ("received 4096 bytes in 700 calls"), and long payloads show only their first and last bytes,
+/// so a test that moves a mebibyte in tiny pieces costs one line. Thread-safe: a fake server
+/// records from its reader thread.
 void transcript_record(std::string_view who, Direction direction, std::string_view bytes);
 
 /// @brief Record an event without bytes: "connected", "EOF", "closed".
