@@ -524,7 +524,16 @@ std::string ChildProcess::report() const
     if (const std::string sanitizer = sanitizer_report(err); !sanitizer.empty()) {
         text += "  sanitizer report:\n" + sanitizer + "\n";
     } else if (!err.empty()) {
-        text += "  last lines of its stderr:\n" + tail_lines(err, 12) + "\n";
+        // Indented, so that the program's lines stand apart from the report's own.
+        std::string tail = tail_lines(err, 12);
+        if (!tail.empty() && tail.back() == '\n') tail.pop_back();
+        text += "  last lines of its stderr:\n";
+        std::size_t start = 0;
+        while (start <= tail.size()) {
+            const auto end = std::min(tail.find('\n', start), tail.size());
+            text += "    " + tail.substr(start, end - start) + "\n";
+            start = end + 1;
+        }
     }
     return text;
 }

@@ -96,19 +96,7 @@ void FakeServer::read_all()
 void FakeServer::send(std::string_view bytes, Duration timeout)
 {
     if (!conn_) throw Failure("fake server: send before accept_client");
-    const Deadline deadline(timeout);
-    const SendProgress progress = send_within(conn_.get(), bytes, deadline);
-    if (progress.sent > 0)
-        transcript_record(who(), Direction::Sent, bytes.substr(0, progress.sent));
-    if (progress.error == 0) return;
-    const std::string took =
-        std::to_string(progress.sent) + " of " + std::to_string(bytes.size()) + " bytes";
-    if (progress.error == ETIMEDOUT) {
-        throw deadline_failure("fake server: the client took only " + took + " within " +
-                               ms(deadline.budget()) + " (does it read the socket?)");
-    }
-    throw Failure("fake server: sending to the client failed after " + took + ": " +
-                  std::strerror(progress.error) + " (did the client close the connection?)");
+    send_all_within(conn_.get(), bytes, timeout, who(), "the client");
 }
 
 void FakeServer::send_in_pieces(std::string_view bytes, std::size_t piece_bytes, Duration gap)

@@ -57,19 +57,7 @@ std::string LineClient::describe() const
 
 void LineClient::send_raw(std::string_view bytes, Duration timeout)
 {
-    const Deadline deadline(timeout);
-    const SendProgress progress = send_within(sock_.get(), bytes, deadline);
-    if (progress.sent > 0)
-        transcript_record(describe(), Direction::Sent, bytes.substr(0, progress.sent));
-    if (progress.error == 0) return;
-    const std::string took =
-        std::to_string(progress.sent) + " of " + std::to_string(bytes.size()) + " bytes";
-    if (progress.error == ETIMEDOUT) {
-        throw deadline_failure(describe() + ": the server took only " + took + " within " +
-                               ms(deadline.budget()) + " (is it reading?)");
-    }
-    throw Failure(describe() + ": sending failed after " + took + ": " +
-                  std::strerror(progress.error) + " (did the server close the connection?)");
+    send_all_within(sock_.get(), bytes, timeout, describe(), "the server");
 }
 
 void LineClient::send_line(std::string_view text, Duration timeout)

@@ -4,6 +4,10 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstring>
+
+#include "testkit/failure.h"
+#include "testkit/transcript.h"
 
 namespace testkit {
 
@@ -22,29 +26,36 @@ bool wait_ready(int fd, short events, const Deadline& deadline)
     }
 }
 
-SendProgress send_within(int fd, std::string_view bytes, const Deadline& deadline)
+void send_all_within(int fd, std::string_view bytes, Duration timeout, const std::string& who,
+                     const std::string& peer)
 {
-    SendProgress progress;
-    while (progress.sent < bytes.size()) {
-        const ssize_t n =
-            ::send(fd, bytes.data() + progress.sent, bytes.size() - progress.sent, MSG_NOSIGNAL);
+    const Deadline deadline(timeout);
+    std::size_t sent = 0;
+    int error = 0;
+    while (sent < bytes.size() && error == 0) {
+        const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
         if (n > 0) {
-            progress.sent += static_cast<std::size_t>(n);
+            sent += static_cast<std::size_t>(n);
             continue;
         }
         const int err = errno;
         if (n < 0 && err == EINTR) continue;
         if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
-            if (!wait_ready(fd, POLLOUT, deadline)) {
-                progress.error = ETIMEDOUT;
-                return progress;
-            }
+            if (!wait_ready(fd, POLLOUT, deadline)) error = ETIMEDOUT;
             continue;
         }
-        progress.error = n == 0 ? EPIPE : err;
-        return progress;
+        error = n == 0 ? EPIPE : err;
     }
-    return progress;
+    if (sent > 0) transcript_record(who, Direction::Sent, bytes.substr(0, sent));
+    if (error == 0) return;
+    const std::string took =
+        std::to_string(sent) + " of " + std::to_string(bytes.size()) + " bytes";
+    if (error == ETIMEDOUT) {
+        throw deadline_failure(who + ": " + peer + " took only " + took + " within " +
+                               ms(deadline.budget()) + " (is it reading?)");
+    }
+    throw Failure(who + ": sending failed after " + took + ": " + std::strerror(error) + " (did " +
+                  peer + " close the connection?)");
 }
 
 }  // namespace testkit

@@ -17,14 +17,12 @@ std::string ms(Duration duration);
 /// @return true if the events came.
 bool wait_ready(int fd, short events, const Deadline& deadline);
 
-/// @brief How far send_within got.
-struct SendProgress {
-    std::size_t sent = 0;  ///< bytes the kernel took
-    int error = 0;         ///< 0: all sent; ETIMEDOUT: the deadline passed; else send's errno
-};
-
 /// @brief Send all of @p bytes on the nonblocking socket @p fd (MSG_NOSIGNAL, EINTR retried),
-/// waiting for room whenever the send buffer is full, until @p deadline.
-SendProgress send_within(int fd, std::string_view bytes, const Deadline& deadline);
+/// waiting for room whenever the send buffer is full, and record what went out in the transcript
+/// as @p who ("client :41234").
+/// @throws Failure naming @p who and @p peer ("the server") with how many bytes went out: a
+/// deadline_failure if @p peer took too few within @p timeout, else the errno text.
+void send_all_within(int fd, std::string_view bytes, Duration timeout, const std::string& who,
+                     const std::string& peer);
 
 }  // namespace testkit

@@ -10,6 +10,9 @@
 namespace testkit {
 namespace {
 
+// How many program reports a failure report shows at the most.
+constexpr std::size_t kProgramsShown = 4;
+
 std::mutex g_mutex;
 std::vector<std::string> g_programs;  // one report per program, in the order they ended
 std::atomic<bool> g_deadline_expired{false};
@@ -43,8 +46,14 @@ std::string test_failure_report()
     {
         std::lock_guard lock(g_mutex);
         if (!g_programs.empty()) text += "--- the programs under test ---\n";
-        for (const auto& program : g_programs)
-            text += program;
+        // A test that starts programs in a loop shows the last ones: they are what failed.
+        const std::size_t skip =
+            g_programs.size() > kProgramsShown ? g_programs.size() - kProgramsShown : 0;
+        if (skip > 0) {
+            text += "  (" + std::to_string(skip) + " programs that ended earlier left out)\n";
+        }
+        for (std::size_t i = skip; i < g_programs.size(); ++i)
+            text += g_programs[i];
     }
     if (const std::string conversation = transcript_text(); !conversation.empty()) {
         text += "--- transcript ---\n" + conversation;

@@ -11,7 +11,7 @@
 ///       command: /path/to/nb_echo_server --port 0
 ///       process: exited with code 1
 ///       last lines of its stderr:
-///     nb_echo_server: read(fd 4): Resource temporarily unavailable
+///         nb_echo_server: read(fd 4): Resource temporarily unavailable
 ///     --- transcript ---
 ///       client :41234 sent     6 bytes: 'hello\n'
 ///       client :41234 -- the server closed the connection (EOF)
