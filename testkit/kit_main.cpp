@@ -36,54 +36,13 @@
 #include <thread>
 
 #include "testkit/child_process.h"
+#include "testkit/crash.h"
 #include "testkit/deadline.h"
 #include "testkit/graded.h"
 #include "testkit/run_context.h"
 #include "testkit/test_report.h"
 
 namespace {
-
-// The crash handler may only make async-signal-safe calls (a crash inside malloc would deadlock
-// anything else until the watchdog reported a misleading TIMEOUT). So everything it prints is
-// prepared when each test starts, and it only write()s, kills the children and re-raises.
-char g_crash_message[2048] = " while running a test.\n";
-std::size_t g_crash_message_length = std::strlen(g_crash_message);
-
-void write_text(const char* text, std::size_t length)
-{
-    while (length > 0) {
-        const ssize_t n = ::write(STDERR_FILENO, text, length);
-        if (n <= 0) return;
-        text += n;
-        length -= static_cast<std::size_t>(n);
-    }
-}
-
-void write_text(const char* text)
-{
-    write_text(text, std::strlen(text));  // strlen is async-signal-safe
-}
-
-extern "C" void on_crash(int signal)
-{
-    write_text("\nCRASH: the test process was killed by ");
-    const char* name = testkit::signal_abbrev(signal);
-    write_text(name != nullptr ? name : "a signal");
-    write_text(g_crash_message, g_crash_message_length);
-    testkit::kill_all_children();
-    ::signal(signal, SIG_DFL);
-    ::raise(signal);
-}
-
-// "gdb --args BINARY --gtest_filter=NAME", with the injector's environment in front under
-// KIT_SHORTIO, so that the program runs as it did in the test.
-std::string debug_command(const std::string& name)
-{
-    const testkit::RunContext& context = testkit::run_context();
-    const std::string environment =
-        context.shortio ? "KIT_SHORTIO=1 SHORTIO_SEED=" + context.shortio_seed + " " : "";
-    return environment + "gdb --args " + context.test_binary + " --gtest_filter=" + name;
-}
 
 // Prints each failing test's failure report (testkit/test_report.h) once, when the test ends.
 class FailureReporter : public testing::EmptyTestEventListener {
@@ -116,11 +75,7 @@ public:
     {
         const std::string name = std::string(test.test_suite_name()) + "." + test.name();
         testkit::run_context().current_test = name;
-        const int length = std::snprintf(g_crash_message, sizeof g_crash_message,
-                                         " while running %s.\n  To debug it: %s\n", name.c_str(),
-                                         debug_command(name).c_str());
-        g_crash_message_length =
-            std::min(static_cast<std::size_t>(length > 0 ? length : 0), sizeof g_crash_message - 1);
+        testkit::prepare_crash_report(name);
         std::lock_guard lock(mutex_);
         test_name_ = name;
         deadline_ = testkit::Clock::now() + budget();
@@ -163,7 +118,7 @@ private:
                     "  To debug it: %s\n",
                     test_name_.c_str(), static_cast<long long>(budget().count() / 1000),
                     testkit::timeout_scale(), testkit::kTimeoutScaleHint,
-                    debug_command(test_name_).c_str());
+                    testkit::debug_command(test_name_).c_str());
                 // What the test saw until now: the conversation, the seed and the replay line.
                 const std::string report = testkit::test_failure_report();
                 std::fwrite(report.data(), 1, report.size(), stderr);
@@ -202,7 +157,7 @@ int main(int argc, char** argv)
     // A server that closes first must not kill the test with SIGPIPE; sends fail with EPIPE.
     ::signal(SIGPIPE, SIG_IGN);
     for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT})
-        ::signal(signal, on_crash);
+        testkit::report_crash_on(signal);
 
     testing::UnitTest::GetInstance()->listeners().Append(new Watchdog);
     testing::UnitTest::GetInstance()->listeners().Append(new FailureReporter);

@@ -12,6 +12,7 @@
 
 #include "common/sys_error.h"
 #include "lab01_blocking/net.h"
+#include "testkit/crash.h"
 #include "testkit/fd_pair.h"
 #include "testkit/graded.h"
 #include "testkit/interrupt.h"
@@ -237,12 +238,13 @@ GRADED_TEST(SendAll, ReportsPeerGoneInsteadOfDyingFromSigpipe, 4,
             "writing to a closed connection must return PeerGone (MSG_NOSIGNAL), not kill the "
             "process with SIGPIPE (README §4, mistake 6)")
 {
-    // The test binary ignores SIGPIPE; restore the default so a missing MSG_NOSIGNAL shows.
-    ::signal(SIGPIPE, SIG_DFL);
+    // The test binary ignores SIGPIPE; make it fatal again so that a missing MSG_NOSIGNAL shows
+    // (as "CRASH: the test process was killed by SIGPIPE").
+    testkit::FatalSigpipe fatal_sigpipe;
     testkit::FdPair pair = testkit::socket_pair();
     pair.second.reset();
     const kit::IoStatus status = net::send_all(pair.first, "anyone there?");
-    ::signal(SIGPIPE, SIG_IGN);
+    fatal_sigpipe.restore();
     EXPECT_EQ(status, kit::IoStatus::PeerGone);
 }
 

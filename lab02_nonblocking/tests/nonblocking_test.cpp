@@ -14,6 +14,7 @@
 #include "common/sys_error.h"
 #include "lab01_blocking/net.h"
 #include "lab02_nonblocking/nonblocking.h"
+#include "testkit/crash.h"
 #include "testkit/fd_pair.h"
 #include "testkit/graded.h"
 
@@ -255,17 +256,18 @@ GRADED_TEST(WriteSome, ReportsPeerGoneInsteadOfDyingFromSigpipe, 2,
             "writing to a closed socket must return PeerGone (MSG_NOSIGNAL), not kill the process "
             "with SIGPIPE (README §2.3, mistake 6)")
 {
-    // The test binary ignores SIGPIPE; restore the default so that a missing MSG_NOSIGNAL shows.
-    ::signal(SIGPIPE, SIG_DFL);
+    // The test binary ignores SIGPIPE; make it fatal again so that a missing MSG_NOSIGNAL shows
+    // (as "CRASH: the test process was killed by SIGPIPE").
+    testkit::FatalSigpipe fatal_sigpipe;
     testkit::FdPair pair = testkit::socket_pair();
     make_nonblocking(pair.first.get());
     pair.second.reset();
     const kit::IoResult got = nb::write_some(pair.first.get(), "anyone there?");
-    ::signal(SIGPIPE, SIG_IGN);
+    fatal_sigpipe.restore();
     EXPECT_EQ(got, (kit::IoResult{kit::IoStatus::PeerGone, 0}));
 
-    testkit::FdPair pipe = testkit::
-        pipe_pair();  // a pipe has no MSG_NOSIGNAL: with SIGPIPE ignored, EPIPE is PeerGone
+    // A pipe has no MSG_NOSIGNAL: with SIGPIPE ignored, EPIPE is PeerGone.
+    testkit::FdPair pipe = testkit::pipe_pair();
     pipe.first.reset();
     EXPECT_EQ(nb::write_some(pipe.second.get(), "anyone?"),
               (kit::IoResult{kit::IoStatus::PeerGone, 0}))

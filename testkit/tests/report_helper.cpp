@@ -4,8 +4,12 @@
 
 #include <csignal>
 
+#include <sys/socket.h>
+
 #include "testkit/child_process.h"
+#include "testkit/crash.h"
 #include "testkit/fake_server.h"
+#include "testkit/fd_pair.h"
 #include "testkit/line_client.h"
 
 namespace {
@@ -44,6 +48,15 @@ TEST(Helper, ProgramDiesOfSigpipe)
 TEST(Helper, Crashes)
 {
     std::raise(SIGSEGV);
+}
+
+// A send without MSG_NOSIGNAL to a closed socket, while SIGPIPE is fatal.
+TEST(Helper, DiesOfSigpipe)
+{
+    testkit::FatalSigpipe fatal_sigpipe;
+    testkit::FdPair pair = testkit::socket_pair();
+    pair.second.reset();
+    [[maybe_unused]] const auto n = ::send(pair.first.get(), "x", 1, 0);
 }
 
 }  // namespace

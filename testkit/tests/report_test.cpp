@@ -95,6 +95,15 @@ TEST(FailureReport, CrashNamesTheSignalAndTheDebugCommandWithTheInjectorsEnviron
         << out;
 }
 
+TEST(FailureReport, FatalSigpipeCrashNamesSigpipe)
+{
+    const std::string out = run_helper("DiesOfSigpipe", true);
+    EXPECT_NE(out.find("CRASH: the test process was killed by SIGPIPE while running "
+                       "Helper.DiesOfSigpipe.\n"),
+              std::string::npos)
+        << out;
+}
+
 TEST(FailureReport, ReportOfAProgramNamesItsSignal)
 {
     {
