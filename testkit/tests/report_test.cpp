@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "common/io_status.h"
+#include "lab02_nonblocking/line_buffer.h"
 #include "testkit/child_process.h"
 #include "testkit/failure.h"
 #include "testkit/proc.h"
@@ -122,6 +124,14 @@ TEST(FailureReport, ReportOfAProgramNamesItsSignal)
     EXPECT_NE(report.find("--- the programs under test ---\nshortio-probe:\n"), std::string::npos)
         << report;
     EXPECT_NE(report.find("SIGPIPE"), std::string::npos) << report;
+}
+
+TEST(FailureReport, KitTypesPrintByName)
+{
+    EXPECT_EQ(testing::PrintToString(kit::IoStatus::WouldBlock), "WouldBlock");
+    EXPECT_EQ(testing::PrintToString(kit::IoResult{kit::IoStatus::Ok, 5}), "{Ok, 5}");
+    EXPECT_EQ(testing::PrintToString(nb::LineStatus::TooLong), "TooLong");
+    EXPECT_EQ(testing::PrintToString(nb::LineResult{nb::LineStatus::Line, "hi"}), "{Line, \"hi\"}");
 }
 
 TEST(Transcript, KeepsTheLastLinesOfEachSideInOrder)
