@@ -396,22 +396,26 @@ std::optional<std::string> ChildProcess::next_stdout_line(Duration timeout)
     return line;
 }
 
-bool ChildProcess::wait_for_stdout(const std::string& text, Duration timeout)
+bool ChildProcess::wait_for_text(const std::string& stream, const bool& closed,
+                                 const std::string& text, Duration timeout)
 {
-    if (!wait_for([&] { return out_.find(text) != std::string::npos || out_closed_; }, timeout)) {
+    // Both are members guarded by mutex_, which wait_for holds while it checks.
+    if (!wait_for([&] { return stream.find(text) != std::string::npos || closed; }, timeout)) {
         note_deadline_expired();
         return false;
     }
-    return stdout_text().find(text) != std::string::npos;
+    std::lock_guard lock(mutex_);
+    return stream.find(text) != std::string::npos;
+}
+
+bool ChildProcess::wait_for_stdout(const std::string& text, Duration timeout)
+{
+    return wait_for_text(out_, out_closed_, text, timeout);
 }
 
 bool ChildProcess::wait_for_stderr(const std::string& text, Duration timeout)
 {
-    if (!wait_for([&] { return err_.find(text) != std::string::npos || err_closed_; }, timeout)) {
-        note_deadline_expired();
-        return false;
-    }
-    return stderr_text().find(text) != std::string::npos;
+    return wait_for_text(err_, err_closed_, text, timeout);
 }
 
 std::string ChildProcess::stdout_text() const

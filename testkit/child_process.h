@@ -111,6 +111,8 @@ private:
     void check_fd_leak();
     void check_unexpected_death();
     bool wait_for(const std::function<bool()>& done, Duration timeout);
+    bool wait_for_text(const std::string& stream, const bool& closed, const std::string& text,
+                       Duration timeout);
 
     std::string program_;
     std::string name_;  // the program's file name, in messages
