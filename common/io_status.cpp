@@ -29,4 +29,14 @@ std::ostream& operator<<(std::ostream& out, const IoResult& result)
     return out << '{' << result.status << ", " << result.bytes << '}';
 }
 
+void PrintTo(IoStatus status, std::ostream* out)
+{
+    *out << status;
+}
+
+void PrintTo(const IoResult& result, std::ostream* out)
+{
+    *out << result;
+}
+
 }  // namespace kit

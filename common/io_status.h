@@ -36,4 +36,10 @@ std::ostream& operator<<(std::ostream& out, IoStatus status);
 /// @brief Prints `{Ok, 5}`.
 std::ostream& operator<<(std::ostream& out, const IoResult& result);
 
+/// @brief GoogleTest's printer for IoStatus: its name, as operator<< prints it.
+void PrintTo(IoStatus status, std::ostream* out);
+
+/// @brief GoogleTest's printer for IoResult: `{Ok, 5}`.
+void PrintTo(const IoResult& result, std::ostream* out);
+
 }  // namespace kit

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,33 @@ struct LineResult {
     LineStatus status = LineStatus::Incomplete;
     std::string line;  ///< the line when status is Line; empty otherwise
 };
+
+/// @brief Prints @p status by name ("Line", "Incomplete", "TooLong"): GoogleTest uses it, so a
+/// failed EXPECT_EQ shows names, not bytes.
+inline void PrintTo(LineStatus status, std::ostream* out)
+{
+    switch (status) {
+        case LineStatus::Line:
+            *out << "Line";
+            return;
+        case LineStatus::Incomplete:
+            *out << "Incomplete";
+            return;
+        case LineStatus::TooLong:
+            *out << "TooLong";
+            return;
+    }
+    *out << "LineStatus(" << static_cast<int>(status) << ")";
+}
+
+/// @brief Prints `{Line, "hello"}` (the line only with LineStatus::Line), for test failures.
+inline void PrintTo(const LineResult& result, std::ostream* out)
+{
+    *out << '{';
+    PrintTo(result.status, out);
+    if (result.status == LineStatus::Line) *out << ", \"" << result.line << '"';
+    *out << '}';
+}
 
 /// @brief Collects bytes and pops complete lines, with a limit on line length.
 ///

@@ -14,14 +14,17 @@
 #include <csignal>
 #include <cstring>
 #include <map>
-#include <random>
 #include <regex>
 
 #include <gtest/gtest.h>
 
+#include "common/sys_error.h"
 #include "testkit/failure.h"
+#include "testkit/fd_pair.h"
 #include "testkit/proc.h"
 #include "testkit/run_context.h"
+#include "testkit/test_report.h"
+#include "testkit/transcript.h"
 
 namespace testkit {
 namespace {
@@ -47,29 +50,32 @@ void forget_group(pid_t pgid)
     }
 }
 
-int open_pidfd(pid_t pid)
-{
-    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-}
+// What a sanitizer runtime prints first when it finds an error: testkit/sanitizer_markers.txt,
+// one marker per line, turned into this list by testkit/CMakeLists.txt (tools/grade.py reads the
+// same file).
+constexpr const char* kSanitizerMarkers[] = {
+#include "testkit/sanitizer_markers.inc"
+};
 
-std::string shell_quote(const std::string& word)
-{
-    if (!word.empty() &&
-        word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                               "0123456789_-./=:,+@") == std::string::npos) {
-        return word;
-    }
-    std::string quoted = "'";
-    for (char c : word)
-        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return quoted + "'";
-}
+// Signal names for messages. A fixed table of literals: the crash handler reads it, so looking a
+// name up must not allocate or lock.
+struct SignalName {
+    int number;
+    const char* name;
+};
+constexpr SignalName kSignalNames[] = {
+    {SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},   {SIGQUIT, "SIGQUIT"}, {SIGILL, "SIGILL"},
+    {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
+    {SIGKILL, "SIGKILL"}, {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+    {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"}, {SIGCHLD, "SIGCHLD"},
+    {SIGCONT, "SIGCONT"}, {SIGSTOP, "SIGSTOP"}, {SIGTSTP, "SIGTSTP"}, {SIGTTIN, "SIGTTIN"},
+    {SIGTTOU, "SIGTTOU"}, {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"}, {SIGSYS, "SIGSYS"},
+};
 
 // The part of a sanitizer's stderr worth showing: from its "ERROR:"/"runtime error:" line on.
 std::string sanitizer_report(const std::string& err)
 {
-    for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                               "runtime error:", "WARNING: ThreadSanitizer"}) {
+    for (const char* marker : kSanitizerMarkers) {
         const auto at = err.find(marker);
         if (at == std::string::npos) continue;
         const auto line_start = err.rfind('\n', at);
@@ -94,12 +100,102 @@ std::string tail_lines(const std::string& text, int lines)
     return pos == std::string::npos || pos == 0 ? text : text.substr(pos + 1);
 }
 
+// The program's file name, as the failure report names it.
+std::string base_name(const std::string& path)
+{
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The child's environment: ours, then @p extra, then the injector's entries when @p shortio_seed
+// is set, merged by name (the last one wins; ld.so and getenv must not see two LD_PRELOADs).
+std::vector<std::string> child_environment(const std::vector<std::string>& extra,
+                                           const std::string& shortio_seed)
+{
+    std::map<std::string, std::string> env;
+    const auto put = [&env](const std::string& entry) {
+        const auto eq = entry.find('=');
+        if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
+    };
+    for (char** e = environ; *e != nullptr; ++e)
+        put(*e);
+    for (const auto& e : extra)
+        put(e);
+    if (!shortio_seed.empty()) {
+        put("LD_PRELOAD=" + run_context().shortio_library);
+        put("SHORTIO_SEED=" + shortio_seed);
+        // A sanitizer runtime wants to be first in the list of preloads; the injector only wraps
+        // I/O calls and forwards them to the next definition, which may be the sanitizer's.
+        std::string& asan = env["ASAN_OPTIONS"];
+        asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
+    }
+    std::vector<std::string> entries;
+    for (const auto& [name, value] : env)
+        entries.push_back(name + "=" + value);
+    return entries;
+}
+
+// Fork and exec @p argv with @p env in a new process group, its standard streams on the given
+// fds (@p stdin_fd -1: /dev/null). Returns the child's pid. @throws Failure if fork fails.
+pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env, int stdin_fd,
+            int stdout_fd, int stderr_fd)
+{
+    // Everything the child needs is prepared before fork(): after fork() in a threaded process,
+    // only async-signal-safe calls are allowed until exec.
+    std::vector<char*> argv_ptrs;
+    for (auto& s : argv)
+        argv_ptrs.push_back(s.data());
+    argv_ptrs.push_back(nullptr);
+    std::vector<char*> env_ptrs;
+    for (auto& s : env)
+        env_ptrs.push_back(s.data());
+    env_ptrs.push_back(nullptr);
+
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0) throw Failure(std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        // The child: its own process group (so the test can kill it with everything it forks),
+        // killed if the test process dies, standard streams on our pipes.
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent) ::_exit(127);  // the test died before prctl took effect
+        const int in = stdin_fd >= 0 ? stdin_fd : ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        ::dup2(in, STDIN_FILENO);
+        ::dup2(stdout_fd, STDOUT_FILENO);
+        ::dup2(stderr_fd, STDERR_FILENO);
+        // Nothing else of the test process (CTest's log, other children's pipes) leaks into the
+        // program: its fd table holds 0, 1 and 2 only, so fd counts mean what the program did.
+        ::close_range(3, ~0U, 0);
+        // Signals the test process ignores (SIGPIPE) would stay ignored across exec: reset them.
+        ::signal(SIGPIPE, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::execve(argv_ptrs[0], argv_ptrs.data(), env_ptrs.data());
+        static constexpr char kMessage[] = "testkit: exec failed\n";
+        [[maybe_unused]] auto n = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+        ::_exit(127);
+    }
+    // Set the group from this side too, so it exists before anyone signals it.
+    ::setpgid(pid, pid);
+    return pid;
+}
+
 }  // namespace
+
+const char* signal_abbrev(int signal) noexcept
+{
+    for (const SignalName& entry : kSignalNames) {
+        if (entry.number == signal) return entry.name;
+    }
+    return nullptr;
+}
 
 std::string signal_name(int signal)
 {
-    const char* abbrev = ::sigabbrev_np(signal);
-    return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
+    const char* name = signal_abbrev(signal);
+    return name ? std::string(name) : "signal " + std::to_string(signal);
 }
 
 std::string ExitStatus::describe() const
@@ -119,104 +215,64 @@ void kill_all_children() noexcept
 }
 
 ChildProcess::ChildProcess(std::string program, std::vector<std::string> args, SpawnOptions options)
-    : program_(std::move(program)), check_fd_leaks_(options.check_fd_leaks)
+    : program_(std::move(program)),
+      name_(base_name(program_)),
+      check_fd_leaks_(options.check_fd_leaks)
 {
-    // Everything the child needs is prepared before fork(): after fork() in a threaded process,
-    // only async-signal-safe calls are allowed until exec.
-    std::vector<std::string> argv_strings{program_};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    for (const auto& word : argv_strings)
+    std::vector<std::string> argv{program_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    for (const auto& word : argv)
         command_line_ += (command_line_.empty() ? "" : " ") + shell_quote(word);
-
-    // The environment: ours, then options.env, then the injector's entries, merged by name (the
-    // last one wins; ld.so and getenv must not see two different LD_PRELOAD values).
-    std::map<std::string, std::string> env;
-    const auto put = [&env](const std::string& entry) {
-        const auto eq = entry.find('=');
-        if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
-    };
-    for (char** e = environ; *e != nullptr; ++e)
-        put(*e);
-    for (const auto& e : options.env)
-        put(e);
-    const bool shortio = options.shortio.value_or(run_context().shortio);
-    if (shortio) {
+    if (options.shortio.value_or(run_context().shortio)) {
         shortio_seed_ = run_context().shortio_seed;
-        put("LD_PRELOAD=" + run_context().shortio_library);
-        put("SHORTIO_SEED=" + shortio_seed_);
-        // A sanitizer runtime wants to be first in the list of preloads; the injector only wraps
-        // I/O calls and forwards them to the next definition, which may be the sanitizer's.
-        std::string& asan = env["ASAN_OPTIONS"];
-        asan += (asan.empty() ? "" : ":") + std::string("verify_asan_link_order=0");
         command_line_ = "LD_PRELOAD=" + run_context().shortio_library +
                         " SHORTIO_SEED=" + shortio_seed_ + " " + command_line_;
     }
-    std::vector<std::string> env_strings;
-    for (const auto& [name, value] : env)
-        env_strings.push_back(name + "=" + value);
-    std::vector<char*> argv_ptrs;
-    for (auto& s : argv_strings)
-        argv_ptrs.push_back(s.data());
-    argv_ptrs.push_back(nullptr);
-    std::vector<char*> env_ptrs;
-    for (auto& s : env_strings)
-        env_ptrs.push_back(s.data());
-    env_ptrs.push_back(nullptr);
+    std::vector<std::string> env = child_environment(options.env, shortio_seed_);
 
-    int in_pipe[2] = {-1, -1};
-    int out_pipe[2];
-    int err_pipe[2];
-    if (options.stdin_pipe && ::pipe2(in_pipe, O_CLOEXEC) != 0) throw Failure("pipe2 failed");
-    if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-        throw Failure("pipe2 failed");
+    // Every fd is owned from the moment it exists: if anything below throws, none leaks.
+    FdPair in;
+    FdPair out;
+    FdPair err;
+    try {
+        if (options.stdin_pipe) in = pipe_pair();
+        out = pipe_pair();
+        err = pipe_pair();
+    } catch (const kit::SysError& e) {
+        throw Failure("cannot start " + program_ + ": " + e.what());
     }
-    const pid_t parent = ::getpid();
-    const pid_t pid = ::fork();
-    if (pid < 0) throw Failure(std::string("fork failed: ") + std::strerror(errno));
-    if (pid == 0) {
-        // The child: its own process group (so the test can kill it with everything it forks),
-        // killed if the test process dies, standard streams on our pipes.
-        ::setpgid(0, 0);
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (::getppid() != parent) ::_exit(127);  // the test died before prctl took effect
-        const int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-        ::dup2(options.stdin_pipe ? in_pipe[0] : devnull, STDIN_FILENO);
-        ::dup2(out_pipe[1], STDOUT_FILENO);
-        ::dup2(err_pipe[1], STDERR_FILENO);
-        // Nothing else of the test process (CTest's log, other children's pipes) leaks into the
-        // program: its fd table holds 0, 1 and 2 only, so fd counts mean what the program did.
-        ::close_range(3, ~0U, 0);
-        // Signals the test process ignores (SIGPIPE) would stay ignored across exec: reset them.
-        ::signal(SIGPIPE, SIG_DFL);
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::execve(argv_ptrs[0], argv_ptrs.data(), env_ptrs.data());
-        static constexpr char kMessage[] = "testkit: exec failed\n";
-        [[maybe_unused]] auto n = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
-        ::_exit(127);
-    }
-    // Set the group from this side too, so it exists before anyone signals it.
-    ::setpgid(pid, pid);
-    pid_ = pid;
+    kit::Fd wake(::eventfd(0, EFD_CLOEXEC));
+    if (!wake) throw Failure("cannot start " + program_ + ": eventfd: " + std::strerror(errno));
+
+    pid_ = spawn(std::move(argv), std::move(env), in.first ? in.first.get() : -1, out.second.get(),
+                 err.second.get());
     remember_group(pid_);
-    pidfd_.reset(open_pidfd(pid_));
-    if (options.stdin_pipe) {
-        ::close(in_pipe[0]);
-        stdin_.reset(in_pipe[1]);
+    pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
+    if (!pidfd_) {
+        const int error = errno;
+        reap_group();
+        throw Failure("started " + program_ + ", but pidfd_open(" + std::to_string(pid_) +
+                      ") failed: " + std::strerror(error) + " (the testkit needs Linux 5.3+)");
     }
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    stdout_.reset(out_pipe[0]);
-    stderr_.reset(err_pipe[0]);
-    wake_.reset(::eventfd(0, EFD_CLOEXEC));
+    // Our copies of the child's ends (in.first, out.second, err.second) close at the end of this
+    // scope, so that the child's exit is seen as EOF.
+    stdin_ = std::move(in.second);
+    stdout_ = std::move(out.first);
+    stderr_ = std::move(err.first);
+    wake_ = std::move(wake);
     reader_ = std::thread([this] { read_output(); });
 }
 
 ChildProcess::~ChildProcess()
 {
+    // When the test is failing, a program that is ending (the client just saw it close its
+    // sockets) gets a moment to finish, so the report can say how it ended and show its stderr.
+    if (!exit_status_ && (std::uncaught_exceptions() > 0 || ::testing::Test::HasFailure())) {
+        wait_for_exit(Duration(300));
+    }
     check_unexpected_death();
     check_fd_leak();
+    add_program_report(name_, report());
     reap_group();
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_.get(), &one, sizeof one);
@@ -231,11 +287,12 @@ void ChildProcess::check_unexpected_death()
                          std::find(signals_sent_.begin(), signals_sent_.end(),
                                    exit_status_->signal) == signals_sent_.end();
     const bool sanitizer = !sanitizer_report(stderr_text()).empty();
-    if (crashed || sanitizer) {
-        ADD_FAILURE() << program_
-                      << (crashed ? " crashed during the test" : " printed a sanitizer report")
-                      << ":\n"
-                      << report();
+    // The failure says what happened in one line; the test's failure report shows the rest.
+    if (crashed) {
+        ADD_FAILURE() << name_ << " " << exit_status_->describe()
+                      << " during the test (a signal the test did not send)";
+    } else if (sanitizer) {
+        ADD_FAILURE() << name_ << " printed a sanitizer report (below)";
     }
 }
 
@@ -324,7 +381,7 @@ bool ChildProcess::wait_for(const std::function<bool()>& done, Duration timeout)
 std::optional<std::string> ChildProcess::next_stdout_line(Duration timeout)
 {
     std::optional<std::string> line;
-    wait_for(
+    const bool done = wait_for(
         [&] {
             const auto newline = out_.find('\n', out_consumed_);
             if (newline != std::string::npos) {
@@ -335,19 +392,30 @@ std::optional<std::string> ChildProcess::next_stdout_line(Duration timeout)
             return out_closed_;
         },
         timeout);
+    if (!done) note_deadline_expired();
     return line;
+}
+
+bool ChildProcess::wait_for_text(const std::string& stream, const bool& closed,
+                                 const std::string& text, Duration timeout)
+{
+    // Both are members guarded by mutex_, which wait_for holds while it checks.
+    if (!wait_for([&] { return stream.find(text) != std::string::npos || closed; }, timeout)) {
+        note_deadline_expired();
+        return false;
+    }
+    std::lock_guard lock(mutex_);
+    return stream.find(text) != std::string::npos;
 }
 
 bool ChildProcess::wait_for_stdout(const std::string& text, Duration timeout)
 {
-    return wait_for([&] { return out_.find(text) != std::string::npos || out_closed_; }, timeout) &&
-           stdout_text().find(text) != std::string::npos;
+    return wait_for_text(out_, out_closed_, text, timeout);
 }
 
 bool ChildProcess::wait_for_stderr(const std::string& text, Duration timeout)
 {
-    return wait_for([&] { return err_.find(text) != std::string::npos || err_closed_; }, timeout) &&
-           stderr_text().find(text) != std::string::npos;
+    return wait_for_text(err_, err_closed_, text, timeout);
 }
 
 std::string ChildProcess::stdout_text() const
@@ -367,18 +435,18 @@ std::uint16_t ChildProcess::wait_for_listening(Duration timeout)
     const auto line = next_stdout_line(timeout);
     if (!line) {
         wait_for_exit(Duration(500));
-        throw Failure("expected the first stdout line to be 'listening on ADDR:PORT', but " +
-                      std::string(running() ? "none came within " +
-                                                  std::to_string(scaled(timeout).count()) +
-                                                  " ms (is stdout flushed?)"
-                                            : "the program ended first") +
-                      "\n" + report());
+        const std::string expected =
+            "expected the first stdout line of " + name_ + " to be 'listening on ADDR:PORT', but ";
+        if (!running()) throw Failure(expected + "the program ended first");
+        throw deadline_failure(expected + "none came within " +
+                               std::to_string(scaled(timeout).count()) +
+                               " ms (is stdout flushed?)");
     }
     static const std::regex kListening(R"(^listening on (\S+):(\d{1,5})$)");
     std::smatch match;
     if (!std::regex_match(*line, match, kListening)) {
-        throw Failure("expected the first stdout line to be 'listening on ADDR:PORT', got '" +
-                      printable(*line) + "'\n" + report());
+        throw Failure("expected the first stdout line of " + name_ +
+                      " to be 'listening on ADDR:PORT', got '" + printable(*line) + "'");
     }
     const int port = std::stoi(match[2].str());
     fd_baseline_ = open_fds(pid_).size();
@@ -386,7 +454,7 @@ std::uint16_t ChildProcess::wait_for_listening(Duration timeout)
     if (port <= 0 || port > 65535) {
         throw Failure("'listening on' names port " + match[2].str() +
                       ", not a real port (was --port 0 " +
-                      "printed instead of the port the kernel chose? see bound_port)\n" + report());
+                      "printed instead of the port the kernel chose? see bound_port)");
     }
     return static_cast<std::uint16_t>(port);
 }
@@ -395,18 +463,18 @@ void ChildProcess::write_stdin(std::string_view bytes)
 {
     if (!stdin_)
         throw Failure("write_stdin: the child was started without SpawnOptions::stdin_pipe");
+    transcript_record("stdin of " + name_, Direction::Sent, bytes);
     while (!bytes.empty()) {
         const ssize_t n = ::write(stdin_.get(), bytes.data(), bytes.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0)
-            throw Failure(std::string("writing the child's stdin: ") + std::strerror(errno) + "\n" +
-                          report());
+        if (n < 0) throw Failure("writing the stdin of " + name_ + ": " + std::strerror(errno));
         bytes.remove_prefix(static_cast<std::size_t>(n));
     }
 }
 
 void ChildProcess::close_stdin()
 {
+    if (stdin_) transcript_event("stdin of " + name_, "closed (the program reads EOF)");
     stdin_.reset();
 }
 
@@ -434,8 +502,9 @@ std::optional<ExitStatus> ChildProcess::wait_for_exit(Duration timeout)
 ExitStatus ChildProcess::expect_exit(Duration timeout)
 {
     if (auto status = wait_for_exit(timeout)) return *status;
-    throw Failure("expected the program to exit within " + std::to_string(scaled(timeout).count()) +
-                  " ms, but it is still running\n" + report());
+    throw deadline_failure("expected " + name_ + " to exit within " +
+                           std::to_string(scaled(timeout).count()) +
+                           " ms, but it is still running");
 }
 
 bool ChildProcess::running()
@@ -459,11 +528,16 @@ std::string ChildProcess::report() const
     if (const std::string sanitizer = sanitizer_report(err); !sanitizer.empty()) {
         text += "  sanitizer report:\n" + sanitizer + "\n";
     } else if (!err.empty()) {
-        text += "  last lines of its stderr:\n" + tail_lines(err, 12) + "\n";
-    }
-    if (!shortio_seed_.empty()) {
-        text += "  run under the short-I/O injector with seed " + shortio_seed_ +
-                "; replay exactly with:\n    " + replay_command(shortio_seed_) + "\n";
+        // Indented, so that the program's lines stand apart from the report's own.
+        std::string tail = tail_lines(err, 12);
+        if (!tail.empty() && tail.back() == '\n') tail.pop_back();
+        text += "  last lines of its stderr:\n";
+        std::size_t start = 0;
+        while (start <= tail.size()) {
+            const auto end = std::min(tail.find('\n', start), tail.size());
+            text += "    " + tail.substr(start, end - start) + "\n";
+            start = end + 1;
+        }
     }
     return text;
 }

@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "testkit/deadline.h"
 #include "common/fd.h"
+#include "testkit/deadline.h"
 
 namespace testkit {
 
@@ -47,8 +47,9 @@ struct SpawnOptions {
 /// @brief A lab program running as a child process of the test, in its own process group.
 ///
 /// When the test ends, a program that crashed (a signal the test did not send) or printed a
-/// sanitizer report fails the test with report(), even if the test's own assertions did not look
-/// at it: a student always sees the signal or the sanitizer's stack.
+/// sanitizer report fails the test, even if the test's own assertions did not look at it. And
+/// whenever a test fails, its failure report (test_report.h) shows report() of every program the
+/// test started: a student always sees the exit status or signal, the stderr, the sanitizer's stack.
 ///
 /// The destructor kills the whole process group with SIGKILL and reaps it, whatever the test did:
 /// no test leaves a process behind. If the test process itself dies, the child gets SIGKILL too
@@ -57,7 +58,8 @@ struct SpawnOptions {
 /// blocks on a full pipe; the test reads them line by line or whole.
 class ChildProcess {
 public:
-    /// @brief Start @p program with @p args. @throws Failure if it cannot be started.
+    /// @brief Start @p program with @p args. @throws Failure, naming the call that failed and its
+    /// errno text, if it cannot be started (every fd opened on the way is closed again).
     ChildProcess(std::string program, std::vector<std::string> args, SpawnOptions options = {});
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;
@@ -97,9 +99,10 @@ public:
     /// @brief The program's path as started.
     [[nodiscard]] const std::string& program() const { return program_; }
 
-    /// @brief Everything a failure message should say about the child: the command line, how it
-    /// ended (or that it still runs), a sanitizer report if it printed one, the tail of its stderr,
-    /// and under the short-I/O injector the seed and the command that replays the test.
+    /// @brief Everything a failure report says about the child: the command line, how it ended
+    /// (`process: ` and ExitStatus::describe(), or "still running"), a sanitizer report if it
+    /// printed one, else the tail of its stderr. The failure report adds it by itself when the
+    /// test fails; the seed and the replay command are in the report's rerun section.
     [[nodiscard]] std::string report() const;
 
 private:
@@ -108,8 +111,11 @@ private:
     void check_fd_leak();
     void check_unexpected_death();
     bool wait_for(const std::function<bool()>& done, Duration timeout);
+    bool wait_for_text(const std::string& stream, const bool& closed, const std::string& text,
+                       Duration timeout);
 
     std::string program_;
+    std::string name_;  // the program's file name, in messages
     std::string command_line_;
     pid_t pid_ = -1;
     kit::Fd pidfd_;
@@ -138,7 +144,11 @@ private:
 /// watchdog and crash handler call it so that even a dying test process leaves nothing behind.
 void kill_all_children() noexcept;
 
-/// @brief The name of signal @p signal: "SIGSEGV".
+/// @brief The name of signal @p signal: "SIGSEGV" ("signal 42" for one without a name).
 std::string signal_name(int signal);
+
+/// @brief The name of signal @p signal ("SIGSEGV"), or nullptr. Async-signal-safe: a lookup in a
+/// constant table, for the crash handler.
+const char* signal_abbrev(int signal) noexcept;
 
 }  // namespace testkit

@@ -2,7 +2,28 @@
 
 #include <cstdio>
 
+#include "testkit/test_report.h"
+
 namespace testkit {
+
+Failure deadline_failure(const std::string& message)
+{
+    note_deadline_expired();
+    return Failure(message);
+}
+
+std::string shell_quote(const std::string& word)
+{
+    if (!word.empty() &&
+        word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789_-./=:,+@") == std::string::npos) {
+        return word;
+    }
+    std::string quoted = "'";
+    for (char c : word)
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return quoted + "'";
+}
 
 std::string printable(std::string_view bytes, std::size_t max_bytes)
 {

@@ -12,27 +12,11 @@
 
 #include "common/address.h"
 #include "testkit/failure.h"
+#include "testkit/socket_wait.h"
+#include "testkit/test_report.h"
+#include "testkit/transcript.h"
 
 namespace testkit {
-namespace {
-
-std::string ms(Duration d)
-{
-    return std::to_string(d.count()) + " ms";
-}
-
-// Wait for @p events on @p fd until @p deadline; true if they came.
-bool wait_ready(int fd, short events, const Deadline& deadline)
-{
-    pollfd pfd{fd, events, 0};
-    while (true) {
-        const int ready = ::poll(&pfd, 1, deadline.poll_timeout_ms());
-        if (ready < 0 && errno == EINTR) continue;
-        return ready > 0;
-    }
-}
-
-}  // namespace
 
 FakeServer::FakeServer()
 {
@@ -69,11 +53,13 @@ void FakeServer::accept_client(Duration timeout)
             throw Failure(std::string("fake server: accept failed: ") + std::strerror(err));
         }
         if (!wait_ready(listener_.get(), POLLIN, deadline)) {
-            throw Failure("fake server on port " + port_arg() + ": no client connected within " +
-                          ms(deadline.budget()) + " (did the client start? does it connect?)");
+            throw deadline_failure("fake server on port " + port_arg() +
+                                   ": no client connected within " + ms(deadline.budget()) +
+                                   " (did the client start? does it connect?)");
         }
     }
     listener_.reset();
+    transcript_event(who(), "accepted the client");
     reader_ = std::thread([this] { read_all(); });
 }
 
@@ -93,11 +79,14 @@ void FakeServer::read_all()
         std::lock_guard lock(mutex_);
         if (n > 0) {
             received_.append(buffer, static_cast<std::size_t>(n));
+            transcript_record(who(), Direction::Received,
+                              std::string_view(buffer, static_cast<std::size_t>(n)));
         } else {
             closed_ = true;
             close_reason_ = n == 0
                                 ? "closed the connection (EOF)"
                                 : std::string("reset the connection (") + std::strerror(err) + ")";
+            transcript_event(who(), "the client " + close_reason_);
         }
         changed_.notify_all();
         if (n <= 0) break;
@@ -107,28 +96,7 @@ void FakeServer::read_all()
 void FakeServer::send(std::string_view bytes, Duration timeout)
 {
     if (!conn_) throw Failure("fake server: send before accept_client");
-    const Deadline deadline(timeout);
-    const std::size_t total = bytes.size();
-    while (!bytes.empty()) {
-        const ssize_t n = ::send(conn_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-        if (n > 0) {
-            bytes.remove_prefix(static_cast<std::size_t>(n));
-            continue;
-        }
-        const int err = errno;
-        if (err == EINTR) continue;
-        if (err != EAGAIN && err != EWOULDBLOCK) {
-            throw Failure("fake server: sending to the client failed after " +
-                          std::to_string(total - bytes.size()) + " of " + std::to_string(total) +
-                          " bytes: " + std::strerror(err) +
-                          " (did the client close the connection?)");
-        }
-        if (!wait_ready(conn_.get(), POLLOUT, deadline)) {
-            throw Failure("fake server: the client took only " +
-                          std::to_string(total - bytes.size()) + " of " + std::to_string(total) +
-                          " bytes within " + ms(deadline.budget()) + " (does it read the socket?)");
-        }
-    }
+    send_all_within(conn_.get(), bytes, timeout, who(), "the client");
 }
 
 void FakeServer::send_in_pieces(std::string_view bytes, std::size_t piece_bytes, Duration gap)
@@ -146,7 +114,14 @@ void FakeServer::send_in_pieces(std::string_view bytes, std::size_t piece_bytes,
 
 void FakeServer::close_connection()
 {
-    if (conn_) ::shutdown(conn_.get(), SHUT_WR);
+    if (!conn_) return;
+    transcript_event(who(), "closed the connection for sending (FIN)");
+    ::shutdown(conn_.get(), SHUT_WR);
+}
+
+std::string FakeServer::who() const
+{
+    return "fake server :" + port_arg();
 }
 
 std::string FakeServer::received() const
@@ -173,6 +148,7 @@ std::string FakeServer::wait_for_bytes(std::size_t count, Duration timeout)
     changed_.wait_for(lock, deadline.remaining(),
                       [&] { return received_.size() >= count || closed_; });
     if (received_.size() >= count) return received_;
+    if (!closed_) note_deadline_expired();
     throw Failure("fake server: expected at least " + std::to_string(count) +
                   " bytes from the client, but " +
                   (closed_ ? "it " + close_reason_ + " after sending "
@@ -186,9 +162,9 @@ std::string FakeServer::wait_for_eof(Duration timeout)
     std::unique_lock lock(mutex_);
     changed_.wait_for(lock, deadline.remaining(), [&] { return closed_; });
     if (closed_) return received_;
-    throw Failure("fake server: expected the client to close the connection within " +
-                  ms(deadline.budget()) +
-                  ", but it is still open (received so far: " + describe_received() + ")");
+    throw deadline_failure("fake server: expected the client to close the connection within " +
+                           ms(deadline.budget()) +
+                           ", but it is still open (received so far: " + describe_received() + ")");
 }
 
 }  // namespace testkit

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <thread>
 
-#include "testkit/deadline.h"
 #include "common/fd.h"
+#include "testkit/deadline.h"
 
 namespace testkit {
 
@@ -76,6 +76,7 @@ public:
 private:
     void read_all();
     std::string describe_received() const;  // caller holds mutex_
+    std::string who() const;                // "fake server :PORT", in the transcript
 
     kit::Fd listener_;
     kit::Fd conn_;

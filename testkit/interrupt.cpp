@@ -86,6 +86,41 @@ void interrupt_thread(pthread_t thread, Duration timeout)
     }
 }
 
+std::string interrupt_blocked_call(const std::function<void()>& call,
+                                   const std::function<void()>& unblock)
+{
+    std::atomic<pid_t> tid{0};
+    std::atomic<bool> done{false};
+    std::string error;
+    std::thread worker([&] {
+        tid = this_thread_id();
+        try {
+            call();
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        done = true;
+    });
+    // The worker must be joined whatever happens here (a thread left running would use the
+    // test's locals after they are gone), and it only returns once unblocked.
+    bool unblocked = false;
+    try {
+        while (tid.load() == 0)
+            std::this_thread::yield();  // ok: waits for the thread's first statement only
+        if (wait_until_blocked(tid.load(), kDefaultWait, [&] { return done.load(); })) {
+            interrupt_thread(worker.native_handle());
+        }
+        unblocked = true;
+        unblock();
+    } catch (...) {
+        if (!unblocked) unblock();
+        worker.join();
+        throw;
+    }
+    worker.join();
+    return error;
+}
+
 void poke_thread(pthread_t thread)
 {
     install_handler_once();

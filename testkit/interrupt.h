@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <string>
 
 #include "testkit/deadline.h"
 
@@ -28,6 +29,14 @@ bool wait_until_blocked(pid_t tid, Duration timeout = kDefaultWait,
 /// signal does to a real server. Code that treats EINTR as an error fails visibly.
 /// @throws Failure if the handler did not run within @p timeout.
 void interrupt_thread(pthread_t thread, Duration timeout = kDefaultWait);
+
+/// @brief The harness of every "a signal interrupts a blocked call" test: run @p call on a new
+/// thread; once it sleeps in a system call, interrupt it once (interrupt_thread); then run
+/// @p unblock on this thread (send what the call waits for, or start draining what it sends) and
+/// wait until @p call returns. If @p call returns before it ever blocks, nothing is interrupted.
+/// @return what @p call threw (std::exception::what()), or "" if it returned normally.
+std::string interrupt_blocked_call(const std::function<void()>& call,
+                                   const std::function<void()>& unblock);
 
 /// @brief Send SIGUSR1 to @p thread without waiting (for a storm of interruptions).
 void poke_thread(pthread_t thread);

@@ -7,10 +7,24 @@
 // Each test gets a watchdog: if it runs longer than KIT_TEST_BUDGET_S seconds (times TIMEOUT_SCALE)
 // it is stopped with a message that says so, and every child process is killed first. A crash of
 // the test process (a student's function dereferencing null, say) is named the same way.
+//
+// What a failing test prints, after GoogleTest's own failure messages and before "[  FAILED  ]":
+// the failure report of testkit/test_report.h, once per test ("--- the programs under test ---",
+// "--- transcript ---", "--- how to rerun ---", "--- end of the report ---"). A test process that
+// is stopped prints instead, on stderr, one of:
+//
+//   TIMEOUT: Suite.Name did not finish within 20 s (TIMEOUT_SCALE=1).
+//     ... if the machine is busy, try TIMEOUT_SCALE=3
+//     To debug it: [KIT_SHORTIO=1 SHORTIO_SEED=N] gdb --args BINARY --gtest_filter=Suite.Name
+//   (then the failure report as far as it goes)
+//
+//   CRASH: the test process was killed by SIGSEGV while running Suite.Name.
+//     To debug it: [KIT_SHORTIO=1 SHORTIO_SEED=N] gdb --args BINARY --gtest_filter=Suite.Name
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -22,27 +36,27 @@
 #include <thread>
 
 #include "testkit/child_process.h"
+#include "testkit/crash.h"
 #include "testkit/deadline.h"
 #include "testkit/graded.h"
 #include "testkit/run_context.h"
+#include "testkit/test_report.h"
 
 namespace {
 
-// The crash handler may only write(): its message is prepared when each test starts.
-char g_crash_message[1024] = "testkit: the test process crashed\n";
+// Prints each failing test's failure report (testkit/test_report.h) once, when the test ends.
+class FailureReporter : public testing::EmptyTestEventListener {
+public:
+    void OnTestStart(const testing::TestInfo& /*test*/) override { testkit::begin_test_report(); }
 
-extern "C" void on_crash(int signal)
-{
-    char line[1200];
-    const std::string name = testkit::signal_name(signal);  // sigabbrev_np reads a static table
-    const int n = std::snprintf(line, sizeof line, "\nCRASH: the test process was killed by %s %s",
-                                name.c_str(), g_crash_message);
-    if (n > 0) [[maybe_unused]]
-        auto w = ::write(STDERR_FILENO, line, static_cast<std::size_t>(n));
-    testkit::kill_all_children();
-    ::signal(signal, SIG_DFL);
-    ::raise(signal);
-}
+    void OnTestEnd(const testing::TestInfo& test) override
+    {
+        if (!test.result()->Failed()) return;
+        const std::string report = testkit::test_failure_report();
+        std::fwrite(report.data(), 1, report.size(), stdout);
+        std::fflush(stdout);
+    }
+};
 
 class Watchdog : public testing::EmptyTestEventListener {
 public:
@@ -61,9 +75,7 @@ public:
     {
         const std::string name = std::string(test.test_suite_name()) + "." + test.name();
         testkit::run_context().current_test = name;
-        std::snprintf(g_crash_message, sizeof g_crash_message,
-                      "while running %s.\n  To debug it: gdb --args %s --gtest_filter=%s\n",
-                      name.c_str(), testkit::run_context().test_binary.c_str(), name.c_str());
+        testkit::prepare_crash_report(name);
         std::lock_guard lock(mutex_);
         test_name_ = name;
         deadline_ = testkit::Clock::now() + budget();
@@ -101,11 +113,15 @@ private:
                     stderr,
                     "\nTIMEOUT: %s did not finish within %lld s (TIMEOUT_SCALE=%g).\n"
                     "  Something waited forever: a blocking call that never returns, or a loop "
-                    "that never ends.\n  The test and its child processes were killed.\n"
-                    "  To debug it: gdb --args %s --gtest_filter=%s\n",
+                    "that never ends (or, %s).\n"
+                    "  The test and its child processes were killed.\n"
+                    "  To debug it: %s\n",
                     test_name_.c_str(), static_cast<long long>(budget().count() / 1000),
-                    testkit::timeout_scale(), testkit::run_context().test_binary.c_str(),
-                    test_name_.c_str());
+                    testkit::timeout_scale(), testkit::kTimeoutScaleHint,
+                    testkit::debug_command(test_name_).c_str());
+                // What the test saw until now: the conversation, the seed and the replay line.
+                const std::string report = testkit::test_failure_report();
+                std::fwrite(report.data(), 1, report.size(), stderr);
                 std::fflush(stderr);
                 testkit::kill_all_children();
                 std::_Exit(124);
@@ -141,8 +157,9 @@ int main(int argc, char** argv)
     // A server that closes first must not kill the test with SIGPIPE; sends fail with EPIPE.
     ::signal(SIGPIPE, SIG_IGN);
     for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT})
-        ::signal(signal, on_crash);
+        testkit::report_crash_on(signal);
 
     testing::UnitTest::GetInstance()->listeners().Append(new Watchdog);
+    testing::UnitTest::GetInstance()->listeners().Append(new FailureReporter);
     return RUN_ALL_TESTS();
 }

@@ -11,16 +11,10 @@
 
 #include "common/address.h"
 #include "testkit/failure.h"
+#include "testkit/socket_wait.h"
+#include "testkit/transcript.h"
 
 namespace testkit {
-namespace {
-
-std::string ms(Duration d)
-{
-    return std::to_string(d.count()) + " ms";
-}
-
-}  // namespace
 
 LineClient::LineClient(kit::Fd sock) : sock_(std::move(sock))
 {
@@ -40,14 +34,10 @@ LineClient LineClient::connect(std::uint16_t port, const std::string& host, Dura
                       " (is the server listening?)");
     }
     const Deadline deadline(timeout);
-    pollfd pfd{sock.get(), POLLOUT, 0};
-    int ready;
-    do {
-        ready = ::poll(&pfd, 1, deadline.poll_timeout_ms());
-    } while (ready < 0 && errno == EINTR);
-    if (ready == 0) {
-        throw Failure("test client: connect(" + where + ") did not complete within " +
-                      ms(deadline.budget()) + " (is the listen backlog full, nobody accepting?)");
+    if (!wait_ready(sock.get(), POLLOUT, deadline)) {
+        throw deadline_failure("test client: connect(" + where + ") did not complete within " +
+                               ms(deadline.budget()) +
+                               " (is the listen backlog full, nobody accepting?)");
     }
     int error = 0;
     socklen_t length = sizeof error;
@@ -55,40 +45,19 @@ LineClient LineClient::connect(std::uint16_t port, const std::string& host, Dura
     if (error != 0) {
         throw Failure("test client: connect(" + where + ") failed: " + std::strerror(error));
     }
-    return LineClient(std::move(sock));
+    LineClient client(std::move(sock));
+    transcript_event(client.describe(), "connected to " + where);
+    return client;
 }
 
 std::string LineClient::describe() const
 {
-    return "client on port " + std::to_string(local_port_);
+    return "client :" + std::to_string(local_port_);
 }
 
 void LineClient::send_raw(std::string_view bytes, Duration timeout)
 {
-    const Deadline deadline(timeout);
-    const std::size_t total = bytes.size();
-    while (!bytes.empty()) {
-        const ssize_t n = ::send(sock_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-        if (n > 0) {
-            bytes.remove_prefix(static_cast<std::size_t>(n));
-            continue;
-        }
-        const int err = errno;
-        if (n < 0 && err == EINTR) continue;
-        if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
-            pollfd pfd{sock_.get(), POLLOUT, 0};
-            if (::poll(&pfd, 1, deadline.poll_timeout_ms()) == 0) {
-                throw Failure(describe() + ": the server took only " +
-                              std::to_string(total - bytes.size()) + " of " +
-                              std::to_string(total) + " bytes within " + ms(deadline.budget()) +
-                              " (is it reading?)");
-            }
-            continue;
-        }
-        throw Failure(describe() + ": sending failed after " +
-                      std::to_string(total - bytes.size()) + " of " + std::to_string(total) +
-                      " bytes: " + std::strerror(err) + " (did the server close the connection?)");
-    }
+    send_all_within(sock_.get(), bytes, timeout, describe(), "the server");
 }
 
 void LineClient::send_line(std::string_view text, Duration timeout)
@@ -107,24 +76,27 @@ LineClient::Fill LineClient::fill(const Deadline& deadline)
         if (n > 0) {
             buffer_.append(chunk, static_cast<std::size_t>(n));
             total_received_ += static_cast<std::size_t>(n);
+            transcript_record(describe(), Direction::Received,
+                              std::string_view(chunk, static_cast<std::size_t>(n)));
             return Fill::Data;
         }
         if (n == 0) {
             eof_ = true;
+            transcript_event(describe(), "the server closed the connection (EOF)");
             return Fill::Eof;
         }
         const int err = errno;
         if (err == EINTR) continue;
         if (err == ECONNRESET || err == EPIPE) {
             eof_ = true;
+            transcript_event(describe(),
+                             std::string("the connection was reset (") + std::strerror(err) + ")");
             return Fill::Reset;
         }
         if (err != EAGAIN && err != EWOULDBLOCK) {
             throw Failure(describe() + ": recv failed: " + std::strerror(err));
         }
-        pollfd pfd{sock_.get(), POLLIN, 0};
-        const int ready = ::poll(&pfd, 1, deadline.poll_timeout_ms());
-        if (ready == 0) return Fill::Timeout;
+        if (!wait_ready(sock_.get(), POLLIN, deadline)) return Fill::Timeout;
     }
 }
 
@@ -141,7 +113,7 @@ std::string LineClient::expect_line(Duration timeout)
             case Fill::Data:
                 continue;
             case Fill::Timeout:
-                throw Failure(
+                throw deadline_failure(
                     describe() + ": expected a line within " + ms(deadline.budget()) + ", got " +
                     (buffer_.empty() ? std::string("nothing")
                                      : "only '" + printable(buffer_) + "' with no newline"));
@@ -161,10 +133,12 @@ std::string LineClient::read_exactly(std::size_t count, Duration timeout)
     while (buffer_.size() < count) {
         const Fill result = fill(deadline);
         if (result == Fill::Data) continue;
-        throw Failure(describe() + ": expected " + std::to_string(count) + " bytes, got " +
-                      std::to_string(buffer_.size()) + " before " +
-                      (result == Fill::Timeout ? "the deadline (" + ms(deadline.budget()) + ")"
-                                               : std::string("the server closed the connection")));
+        const std::string what = describe() + ": expected " + std::to_string(count) +
+                                 " bytes, got " + std::to_string(buffer_.size()) + " before ";
+        if (result == Fill::Timeout) {
+            throw deadline_failure(what + "the deadline (" + ms(deadline.budget()) + ")");
+        }
+        throw Failure(what + "the server closed the connection");
     }
     std::string bytes = buffer_.substr(0, count);
     buffer_.erase(0, count);
@@ -192,8 +166,9 @@ std::string LineClient::expect_eof(Duration timeout, bool allow_data)
         const Fill result = fill(deadline);
         if (result == Fill::Eof || result == Fill::Reset) break;
         if (result == Fill::Timeout) {
-            throw Failure(describe() + ": expected the server to close the connection within " +
-                          ms(deadline.budget()) + ", but it stayed open");
+            throw deadline_failure(describe() +
+                                   ": expected the server to close the connection within " +
+                                   ms(deadline.budget()) + ", but it stayed open");
         }
         if (!allow_data) {
             throw Failure(describe() + ": expected the connection to close, but got '" +
@@ -216,6 +191,7 @@ bool LineClient::closed_by_peer(Duration timeout)
 
 void LineClient::shutdown_write()
 {
+    transcript_event(describe(), "shut down its sending side (FIN)");
     ::shutdown(sock_.get(), SHUT_WR);
 }
 
@@ -223,11 +199,13 @@ void LineClient::close_with_rst()
 {
     const linger abort_on_close{1, 0};
     ::setsockopt(sock_.get(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+    transcript_event(describe(), "closed abruptly (RST)");
     sock_.reset();
 }
 
 void LineClient::close()
 {
+    if (sock_) transcript_event(describe(), "closed the connection");
     sock_.reset();
 }
 

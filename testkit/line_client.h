@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "testkit/deadline.h"
 #include "common/fd.h"
+#include "testkit/deadline.h"
 
 namespace testkit {
 

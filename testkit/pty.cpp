@@ -9,19 +9,9 @@
 #include <cstring>
 
 #include "testkit/failure.h"
+#include "testkit/transcript.h"
 
 namespace testkit {
-namespace {
-
-std::string shell_quote(const std::string& word)
-{
-    std::string quoted = "'";
-    for (char c : word)
-        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return quoted + "'";
-}
-
-}  // namespace
 
 Pty::Pty()
 {
@@ -52,6 +42,7 @@ Pty::Pty()
 
 void Pty::type(std::string_view keys)
 {
+    transcript_record("keyboard " + terminal_path_, Direction::Sent, keys);
     while (!keys.empty()) {
         const ssize_t n = ::write(master_.get(), keys.data(), keys.size());
         if (n < 0 && errno == EINTR) continue;

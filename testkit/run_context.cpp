@@ -31,4 +31,12 @@ std::string replay_command(const std::string& shortio_seed)
            " --gtest_filter=" + c.current_test;
 }
 
+std::string debug_command(const std::string& test_name)
+{
+    const RunContext& c = run_context();
+    const std::string environment =
+        c.shortio ? "KIT_SHORTIO=1 SHORTIO_SEED=" + c.shortio_seed + " " : "";
+    return environment + "gdb --args " + c.test_binary + " --gtest_filter=" + test_name;
+}
+
 }  // namespace testkit

@@ -21,4 +21,9 @@ RunContext& run_context();
 /// @brief The one-line shell command that reruns the current test exactly, with @p shortio_seed.
 std::string replay_command(const std::string& shortio_seed);
 
+/// @brief "gdb --args BINARY --gtest_filter=NAME" for test @p test_name, with the injector's
+/// environment in front under KIT_SHORTIO ("KIT_SHORTIO=1 SHORTIO_SEED=N gdb --args ..."), so that
+/// the debugged run is the one that failed.
+std::string debug_command(const std::string& test_name);
+
 }  // namespace testkit

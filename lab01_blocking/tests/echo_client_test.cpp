@@ -18,6 +18,6 @@ GRADED_TEST(EchoClient, PrintsTheEchoOfEachLineAndQuitsOnExit, 4,
     ChildProcess client(testkit::lab_program("echo_client"), {"--port", std::to_string(port)},
                         with_stdin);
     client.write_stdin("hello\nsecond line\nEXIT\nnot sent\n");
-    EXPECT_TRUE(client.expect_exit().exited_with(0)) << client.report();
-    EXPECT_EQ(client.stdout_text(), "hello\nsecond line\n") << client.report();
+    EXPECT_TRUE(client.expect_exit().exited_with(0));
+    EXPECT_EQ(client.stdout_text(), "hello\nsecond line\n");
 }

@@ -10,25 +10,14 @@
 #include <string>
 #include <thread>
 
+#include "common/sys_error.h"
+#include "lab01_blocking/net.h"
+#include "testkit/crash.h"
 #include "testkit/fd_pair.h"
 #include "testkit/graded.h"
 #include "testkit/interrupt.h"
-#include "lab01_blocking/net.h"
-#include "common/sys_error.h"
 
 namespace {
-
-// A connected pair of stream sockets: the fastest real "connection" for unit tests.
-struct SocketPair {
-    kit::Fd ours;
-    kit::Fd theirs;
-};
-
-SocketPair make_socket_pair()
-{
-    testkit::FdPair ends = testkit::socket_pair();
-    return {std::move(ends.first), std::move(ends.second)};
-}
 
 // Bytes that differ at every position, so a lost, repeated or reordered chunk shows.
 std::string pattern(std::size_t size)
@@ -187,10 +176,10 @@ GRADED_TEST(SendAll, Delivers8MiBIntactDespitePartialSends, 10,
             "send() may send only part of the data; send_all must loop until every byte is out "
             "(README §4, mistake 13)")
 {
-    SocketPair pair = make_socket_pair();
+    testkit::FdPair pair = testkit::socket_pair();  // {ours, theirs}
     const int small =
         4096;  // a small send buffer: many blocking waits, many chances to be cut short
-    ::setsockopt(pair.ours.get(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    ::setsockopt(pair.first.get(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
     const std::string data = pattern(8 * 1024 * 1024);
 
     // The reader takes small bites and interrupts the sender after each one: a signal that arrives
@@ -201,7 +190,7 @@ GRADED_TEST(SendAll, Delivers8MiBIntactDespitePartialSends, 10,
     std::thread reader([&] {
         char chunk[4096];
         while (true) {
-            const ssize_t n = ::read(pair.theirs.get(), chunk, sizeof chunk);
+            const ssize_t n = ::read(pair.second.get(), chunk, sizeof chunk);
             if (n > 0) received.append(chunk, static_cast<std::size_t>(n));
             if (n == 0 || (n < 0 && errno != EINTR)) break;
             if (sending.load()) testkit::poke_thread(sender);
@@ -209,15 +198,15 @@ GRADED_TEST(SendAll, Delivers8MiBIntactDespitePartialSends, 10,
     });
     kit::IoStatus status = kit::IoStatus::PeerGone;
     try {
-        status = net::send_all(pair.ours, data);
+        status = net::send_all(pair.first, data);
     } catch (...) {
         sending = false;
-        pair.ours.reset();
+        pair.first.reset();
         reader.join();
         throw;
     }
     sending = false;
-    pair.ours.reset();  // EOF for the reader
+    pair.first.reset();  // EOF for the reader
     reader.join();
     EXPECT_EQ(status, kit::IoStatus::Ok);
     ASSERT_EQ(received.size(), data.size())
@@ -229,33 +218,17 @@ GRADED_TEST(
     SendAll, RetriesWhenASignalInterruptsABlockedSend, 6,
     "EINTR means 'interrupted before anything was sent: try again', not an error (README §4)")
 {
-    SocketPair pair = make_socket_pair();
-    fill_send_buffer(pair.ours.get());  // now send() blocks before moving a single byte
-    std::atomic<pid_t> tid{0};
-    std::atomic<bool> done{false};
+    testkit::FdPair pair = testkit::socket_pair();
+    fill_send_buffer(pair.first.get());  // now send() blocks before moving a single byte
     kit::IoStatus status = kit::IoStatus::PeerGone;
     std::string error;
     const std::string message = "after the interruption";
     {
-        std::jthread sender([&] {
-            tid = testkit::this_thread_id();
-            try {
-                status = net::send_all(pair.ours, message);
-            } catch (const std::exception& e) {
-                error = e.what();
-            }
-            done = true;
-        });
-        while (tid.load() == 0)
-            std::this_thread::yield();
-        if (testkit::wait_until_blocked(tid.load(), testkit::kDefaultWait,
-                                        [&] { return done.load(); })) {
-            testkit::interrupt_thread(sender.native_handle());
-        }
-        // Drain the pair so that a retried send can complete.
-        std::jthread drain([&] { read_to_eof(pair.theirs.get()); });
-        sender.join();
-        ::shutdown(pair.ours.get(), SHUT_WR);
+        std::jthread drain;  // drains the pair, so that a retried send can complete
+        error = testkit::interrupt_blocked_call(
+            [&] { status = net::send_all(pair.first, message); },
+            [&] { drain = std::jthread([&] { read_to_eof(pair.second.get()); }); });
+        ::shutdown(pair.first.get(), SHUT_WR);
     }
     ASSERT_TRUE(error.empty()) << "send_all threw after a signal interrupted send(): " << error;
     EXPECT_EQ(status, kit::IoStatus::Ok) << "send_all gave up after a signal interrupted send()";
@@ -265,12 +238,13 @@ GRADED_TEST(SendAll, ReportsPeerGoneInsteadOfDyingFromSigpipe, 4,
             "writing to a closed connection must return PeerGone (MSG_NOSIGNAL), not kill the "
             "process with SIGPIPE (README §4, mistake 6)")
 {
-    // The test binary ignores SIGPIPE; restore the default so a missing MSG_NOSIGNAL shows.
-    ::signal(SIGPIPE, SIG_DFL);
-    SocketPair pair = make_socket_pair();
-    pair.theirs.reset();
-    const kit::IoStatus status = net::send_all(pair.ours, "anyone there?");
-    ::signal(SIGPIPE, SIG_IGN);
+    // The test binary ignores SIGPIPE; make it fatal again so that a missing MSG_NOSIGNAL shows
+    // (as "CRASH: the test process was killed by SIGPIPE").
+    testkit::FatalSigpipe fatal_sigpipe;
+    testkit::FdPair pair = testkit::socket_pair();
+    pair.second.reset();
+    const kit::IoStatus status = net::send_all(pair.first, "anyone there?");
+    fatal_sigpipe.restore();
     EXPECT_EQ(status, kit::IoStatus::PeerGone);
 }
 
@@ -279,10 +253,10 @@ GRADED_TEST(SendAll, ReportsPeerGoneInsteadOfDyingFromSigpipe, 4,
 GRADED_TEST(RecvSome, ReturnsTheBytesThatArrived, 4,
             "recv_some returns {Ok, n} with the bytes received (README §4)")
 {
-    SocketPair pair = make_socket_pair();
-    ASSERT_EQ(::write(pair.theirs.get(), "hello", 5), 5);
+    testkit::FdPair pair = testkit::socket_pair();
+    ASSERT_EQ(::write(pair.second.get(), "hello", 5), 5);
     char buffer[64];
-    const kit::IoResult got = net::recv_some(pair.ours, buffer);
+    const kit::IoResult got = net::recv_some(pair.first, buffer);
     EXPECT_EQ(got.status, kit::IoStatus::Ok);
     ASSERT_EQ(got.bytes, 5u);
     EXPECT_EQ(std::string(buffer, 5), "hello");
@@ -292,10 +266,10 @@ GRADED_TEST(RecvSome, ReportsEofWhenThePeerCloses, 6,
             "recv() returning 0 means the peer finished: report Eof, never 'a message of 0 bytes' "
             "(README §4)")
 {
-    SocketPair pair = make_socket_pair();
-    pair.theirs.reset();
+    testkit::FdPair pair = testkit::socket_pair();
+    pair.second.reset();
     char buffer[64];
-    const kit::IoResult got = net::recv_some(pair.ours, buffer);
+    const kit::IoResult got = net::recv_some(pair.first, buffer);
     EXPECT_EQ(got, (kit::IoResult{kit::IoStatus::Eof, 0}));
 }
 
@@ -317,30 +291,12 @@ GRADED_TEST(RecvSome, RetriesWhenASignalInterruptsABlockedRecv, 6,
             "a signal during a blocking recv() gives EINTR: retry, the connection is fine "
             "(README §4)")
 {
-    SocketPair pair = make_socket_pair();
-    std::atomic<pid_t> tid{0};
-    std::atomic<bool> done{false};
+    testkit::FdPair pair = testkit::socket_pair();
     kit::IoResult got{kit::IoStatus::PeerGone, 0};
-    std::string error;
     char buffer[64];
-    {
-        std::jthread receiver([&] {
-            tid = testkit::this_thread_id();
-            try {
-                got = net::recv_some(pair.ours, buffer);
-            } catch (const std::exception& e) {
-                error = e.what();
-            }
-            done = true;
-        });
-        while (tid.load() == 0)
-            std::this_thread::yield();
-        if (testkit::wait_until_blocked(tid.load(), testkit::kDefaultWait,
-                                        [&] { return done.load(); })) {
-            testkit::interrupt_thread(receiver.native_handle());
-        }
-        ASSERT_EQ(::write(pair.theirs.get(), "late", 4), 4);
-    }
+    const std::string error = testkit::interrupt_blocked_call(
+        [&] { got = net::recv_some(pair.first, buffer); },
+        [&] { ASSERT_EQ(::write(pair.second.get(), "late", 4), 4); });
     EXPECT_TRUE(error.empty()) << "recv_some threw after a signal interrupted recv(): " << error;
     EXPECT_EQ(got, (kit::IoResult{kit::IoStatus::Ok, 4}))
         << "the bytes sent after the signal were lost";

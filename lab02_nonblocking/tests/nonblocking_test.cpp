@@ -11,31 +11,14 @@
 #include <cstring>
 #include <string>
 
-#include "testkit/fd_pair.h"
-#include "testkit/graded.h"
+#include "common/sys_error.h"
 #include "lab01_blocking/net.h"
 #include "lab02_nonblocking/nonblocking.h"
-#include "common/sys_error.h"
+#include "testkit/crash.h"
+#include "testkit/fd_pair.h"
+#include "testkit/graded.h"
 
 namespace {
-
-// Two connected ends: a socketpair or a pipe (read_end, write_end).
-struct Ends {
-    kit::Fd first;
-    kit::Fd second;
-};
-
-Ends make_socket_pair()
-{
-    testkit::FdPair ends = testkit::socket_pair();
-    return {std::move(ends.first), std::move(ends.second)};
-}
-
-Ends make_pipe()
-{
-    testkit::FdPair ends = testkit::pipe_pair();
-    return {std::move(ends.first), std::move(ends.second)};  // {read end, write end}
-}
 
 // O_NONBLOCK set by the test itself (not by the code under test), so that the I/O tests do not
 // depend on set_nonblocking.
@@ -63,7 +46,7 @@ bool wait_readable(int fd)
 GRADED_TEST(SetNonblocking, SetsONonblockOnASocket, 2,
             "set_nonblocking adds O_NONBLOCK to the file status flags (README §2.2)")
 {
-    Ends pair = make_socket_pair();
+    testkit::FdPair pair = testkit::socket_pair();
     ASSERT_FALSE(status_flags(pair.first.get()) & O_NONBLOCK) << "a new socket starts blocking";
     nb::set_nonblocking(pair.first.get());
     EXPECT_TRUE(status_flags(pair.first.get()) & O_NONBLOCK)
@@ -103,7 +86,7 @@ GRADED_TEST(SetNonblocking, KeepsOAppendOnAFile, 6,
 GRADED_TEST(SetNonblocking, KeepsOAppendOnAPipe, 2,
             "the status flags of a pipe survive set_nonblocking too (README §2.2, mistake 1)")
 {
-    Ends pipe = make_pipe();
+    testkit::FdPair pipe = testkit::pipe_pair();
     ASSERT_EQ(::fcntl(pipe.second.get(), F_SETFL, status_flags(pipe.second.get()) | O_APPEND), 0);
     ASSERT_TRUE(status_flags(pipe.second.get()) & O_APPEND);
     nb::set_nonblocking(pipe.second.get());
@@ -130,7 +113,7 @@ GRADED_TEST(SetNonblocking, ThrowsSysErrorNamingFcntlForABadFd, 2,
 GRADED_TEST(IsNonblocking, TellsBlockingFromNonblocking, 2,
             "is_nonblocking reads O_NONBLOCK from F_GETFL (README §2.2)")
 {
-    Ends pair = make_socket_pair();
+    testkit::FdPair pair = testkit::socket_pair();
     EXPECT_FALSE(nb::is_nonblocking(pair.first.get()));
     make_nonblocking(pair.first.get());
     EXPECT_TRUE(nb::is_nonblocking(pair.first.get()));
@@ -142,7 +125,7 @@ GRADED_TEST(IsNonblocking, TellsBlockingFromNonblocking, 2,
 
 GRADED_TEST(ReadSome, ReturnsTheBytesThatArrived, 2, "read_some returns {Ok, n} (README §2.3)")
 {
-    Ends pair = make_socket_pair();
+    testkit::FdPair pair = testkit::socket_pair();
     make_nonblocking(pair.first.get());
     ASSERT_EQ(::write(pair.second.get(), "hello", 5), 5);
     char buffer[64];
@@ -155,7 +138,7 @@ GRADED_TEST(ReadSome, ReturnsWouldBlockOnAnEmptySocket, 4,
             "EAGAIN means 'nothing now', not the end of the connection: WouldBlock, never Eof or 0 "
             "bytes (README §2.3, mistake 7)")
 {
-    Ends pair = make_socket_pair();
+    testkit::FdPair pair = testkit::socket_pair();
     make_nonblocking(pair.first.get());
     char buffer[64];
     EXPECT_EQ(nb::read_some(pair.first.get(), buffer),
@@ -169,7 +152,7 @@ GRADED_TEST(ReadSome, ReturnsWouldBlockOnAnEmptySocket, 4,
 GRADED_TEST(ReadSome, ReturnsWouldBlockOnAnEmptyPipe, 2,
             "read_some works on pipes as well: EAGAIN is WouldBlock (README §2.3)")
 {
-    Ends pipe = make_pipe();
+    testkit::FdPair pipe = testkit::pipe_pair();
     make_nonblocking(pipe.first.get());
     char buffer[64];
     EXPECT_EQ(nb::read_some(pipe.first.get(), buffer),
@@ -179,14 +162,14 @@ GRADED_TEST(ReadSome, ReturnsWouldBlockOnAnEmptyPipe, 2,
 GRADED_TEST(ReadSome, ReportsEofWhenTheWriterCloses, 2,
             "read returning 0 is the end of the stream: Eof, on sockets and pipes (README §2.3)")
 {
-    Ends pair = make_socket_pair();
+    testkit::FdPair pair = testkit::socket_pair();
     make_nonblocking(pair.first.get());
     pair.second.reset();
     char buffer[64];
     EXPECT_EQ(nb::read_some(pair.first.get(), buffer), (kit::IoResult{kit::IoStatus::Eof, 0}))
         << "on a socket whose peer closed";
 
-    Ends pipe = make_pipe();
+    testkit::FdPair pipe = testkit::pipe_pair();
     make_nonblocking(pipe.first.get());
     ASSERT_EQ(::write(pipe.second.get(), "last", 4), 4);
     pipe.second.reset();
@@ -216,13 +199,13 @@ GRADED_TEST(ReadSome, ReportsPeerGoneWhenTheConnectionIsReset, 2,
 GRADED_TEST(WriteSome, WritesToASocketAndToAPipe, 2,
             "write_some moves bytes on sockets (send) and pipes (write) (README §2.3)")
 {
-    Ends pair = make_socket_pair();
+    testkit::FdPair pair = testkit::socket_pair();
     make_nonblocking(pair.first.get());
     EXPECT_EQ(nb::write_some(pair.first.get(), "ping"), (kit::IoResult{kit::IoStatus::Ok, 4}));
     char buffer[8];
     ASSERT_EQ(::read(pair.second.get(), buffer, sizeof buffer), 4);
 
-    Ends pipe = make_pipe();
+    testkit::FdPair pipe = testkit::pipe_pair();
     make_nonblocking(pipe.second.get());
     EXPECT_EQ(nb::write_some(pipe.second.get(), "pong"), (kit::IoResult{kit::IoStatus::Ok, 4}))
         << "on a pipe (send() fails there with ENOTSOCK: use write())";
@@ -233,7 +216,7 @@ GRADED_TEST(WriteSome, WritesToASocketAndToAPipe, 2,
 GRADED_TEST(WriteSome, ReturnsWouldBlockWhenTheSocketBufferIsFull, 2,
             "a full kernel buffer is EAGAIN: WouldBlock, keep the data for later (README §2.3)")
 {
-    Ends pair = make_socket_pair();
+    testkit::FdPair pair = testkit::socket_pair();
     make_nonblocking(pair.first.get());
     const std::string chunk(64 * 1024, 'x');
     std::size_t total = 0;
@@ -254,7 +237,7 @@ GRADED_TEST(WriteSome, ReturnsWouldBlockWhenTheSocketBufferIsFull, 2,
 GRADED_TEST(WriteSome, ReturnsAShortCountThenWouldBlockOnAFullPipe, 2,
             "write_some may take only part of the data: it says how much (README §2.3)")
 {
-    Ends pipe = make_pipe();
+    testkit::FdPair pipe = testkit::pipe_pair();
     make_nonblocking(pipe.second.get());
     const int capacity = ::fcntl(pipe.second.get(), F_GETPIPE_SZ);
     ASSERT_GT(capacity, 0);
@@ -273,16 +256,18 @@ GRADED_TEST(WriteSome, ReportsPeerGoneInsteadOfDyingFromSigpipe, 2,
             "writing to a closed socket must return PeerGone (MSG_NOSIGNAL), not kill the process "
             "with SIGPIPE (README §2.3, mistake 6)")
 {
-    // The test binary ignores SIGPIPE; restore the default so that a missing MSG_NOSIGNAL shows.
-    ::signal(SIGPIPE, SIG_DFL);
-    Ends pair = make_socket_pair();
+    // The test binary ignores SIGPIPE; make it fatal again so that a missing MSG_NOSIGNAL shows
+    // (as "CRASH: the test process was killed by SIGPIPE").
+    testkit::FatalSigpipe fatal_sigpipe;
+    testkit::FdPair pair = testkit::socket_pair();
     make_nonblocking(pair.first.get());
     pair.second.reset();
     const kit::IoResult got = nb::write_some(pair.first.get(), "anyone there?");
-    ::signal(SIGPIPE, SIG_IGN);
+    fatal_sigpipe.restore();
     EXPECT_EQ(got, (kit::IoResult{kit::IoStatus::PeerGone, 0}));
 
-    Ends pipe = make_pipe();  // a pipe has no MSG_NOSIGNAL: with SIGPIPE ignored, EPIPE is PeerGone
+    // A pipe has no MSG_NOSIGNAL: with SIGPIPE ignored, EPIPE is PeerGone.
+    testkit::FdPair pipe = testkit::pipe_pair();
     pipe.first.reset();
     EXPECT_EQ(nb::write_some(pipe.second.get(), "anyone?"),
               (kit::IoResult{kit::IoStatus::PeerGone, 0}))

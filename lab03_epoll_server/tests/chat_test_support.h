@@ -78,8 +78,7 @@ inline LineClient join(const ChatServerProcess& server, int id)
     const std::string line = client.expect_line();
     if (line != welcome(id)) {
         throw testkit::Failure("a new client expected the welcome line '" + welcome(id) +
-                               "', got '" + testkit::printable(line) + "'\n" +
-                               server.process.report());
+                               "', got '" + testkit::printable(line) + "'");
     }
     return client;
 }

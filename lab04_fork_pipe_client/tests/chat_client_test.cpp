@@ -80,8 +80,7 @@ pid_t wait_for_child(ChildProcess& client)
         Duration(5000));
     if (!children.empty()) return children.front();
     throw testkit::Failure(
-        "expected chat_client to fork its stdin-reading child, but it has no child process\n" +
-        client.report());
+        "expected chat_client to fork its stdin-reading child, but it has no child process");
 }
 
 // The bytes the server must see for @p typed: what the client sent, then EOF.
@@ -91,8 +90,7 @@ void expect_client_sent_exactly(Chat& chat, const std::string& expected)
     EXPECT_TRUE(received == expected)
         << "the server received " << received.size() << " bytes:\n  '" << printable(received, 300)
         << "'\nexpected exactly " << expected.size() << " bytes:\n  '" << printable(expected, 300)
-        << "'\n"
-        << chat.client.report();
+        << "'\n";
 }
 
 }  // namespace
@@ -105,14 +103,11 @@ GRADED_TEST(Conversation, PrintsServerLinesWhileTheUserIsIdleAndSendsTypedLines,
     chat.server.send("Welcome to the chat room! Your chat ID is: Client #1\n");
     EXPECT_EQ(chat.client.next_stdout_line(),
               std::string("Welcome to the chat room! Your chat ID is: Client #1"))
-        << "the server sent its welcome line and the user typed nothing yet\n"
-        << chat.client.report();
+        << "the server sent its welcome line and the user typed nothing yet\n";
     chat.client.write_stdin("hello everyone\n");
-    EXPECT_EQ(printable(chat.server.wait_for_bytes(15)), printable("hello everyone\n"))
-        << chat.client.report();
+    EXPECT_EQ(printable(chat.server.wait_for_bytes(15)), printable("hello everyone\n"));
     chat.server.send("ClientID 2 say >> hi there\n");
-    EXPECT_EQ(chat.client.next_stdout_line(), std::string("ClientID 2 say >> hi there"))
-        << chat.client.report();
+    EXPECT_EQ(chat.client.next_stdout_line(), std::string("ClientID 2 say >> hi there"));
 }
 
 GRADED_TEST(UserLines, ArriveAsExactlyTheTypedBytes, 6,
@@ -170,10 +165,9 @@ GRADED_TEST(ServerLines, PrintWholeWhenSentOneByteAtATime, 4,
     const std::string message = "ClientID 2 say >> pieces\n";
     chat.server.send_in_pieces(welcome, 1);
     chat.server.send_in_pieces(message, 1);
-    EXPECT_TRUE(chat.client.wait_for_stdout("pieces\n")) << chat.client.report();
+    EXPECT_TRUE(chat.client.wait_for_stdout("pieces\n"));
     EXPECT_EQ(printable(chat.client.stdout_text()), printable(welcome + message))
-        << "the server sent two lines, one byte per TCP segment\n"
-        << chat.client.report();
+        << "the server sent two lines, one byte per TCP segment\n";
 }
 
 GRADED_TEST(ServerLines, PrintEachOfSeveralLinesSentInOneSegment, 4,
@@ -183,11 +177,10 @@ GRADED_TEST(ServerLines, PrintEachOfSeveralLinesSentInOneSegment, 4,
     const std::string lines =
         "ClientID 2 say >> one\nClientID 3 say >> two\nClientID 2 say >> three\n";
     chat.server.send(lines);
-    EXPECT_TRUE(chat.client.wait_for_stdout("three\n")) << chat.client.report();
+    EXPECT_TRUE(chat.client.wait_for_stdout("three\n"));
     chat.server.send("ClientID 4 say >> four\n");
-    EXPECT_TRUE(chat.client.wait_for_stdout("four\n")) << chat.client.report();
-    EXPECT_EQ(printable(chat.client.stdout_text()), printable(lines + "ClientID 4 say >> four\n"))
-        << chat.client.report();
+    EXPECT_TRUE(chat.client.wait_for_stdout("four\n"));
+    EXPECT_EQ(printable(chat.client.stdout_text()), printable(lines + "ClientID 4 say >> four\n"));
 }
 
 GRADED_TEST(Quitting, ExitInAnyCaseEndsTheClientAndTheConnection, 4,
@@ -197,10 +190,10 @@ GRADED_TEST(Quitting, ExitInAnyCaseEndsTheClientAndTheConnection, 4,
     Chat chat;
     chat.client.write_stdin("hello\nExIt\nnot sent\n");  // stdin stays open: 'exit' alone must quit
     const testkit::ExitStatus status = chat.client.expect_exit();
-    EXPECT_TRUE(status.exited_with(0)) << chat.client.report();
+    EXPECT_TRUE(status.exited_with(0));
     expect_client_sent_exactly(chat, "hello\n");
     const std::string left = wait_for_empty_group(chat.client.pid(), testkit::kDefaultWait);
-    EXPECT_EQ(left, "") << chat.client.report();
+    EXPECT_EQ(left, "");
 }
 
 GRADED_TEST(Quitting, EndOfInputEndsTheClientAndTheConnection, 4,
@@ -213,12 +206,11 @@ GRADED_TEST(Quitting, EndOfInputEndsTheClientAndTheConnection, 4,
     const auto status = chat.client.wait_for_exit();
     ASSERT_TRUE(status.has_value())
         << "stdin ended but chat_client is still running: does the parent keep the pipe's write "
-           "end open, so that it never reads EOF?\n"
-        << chat.client.report();
-    EXPECT_TRUE(status->exited_with(0)) << chat.client.report();
+           "end open, so that it never reads EOF?\n";
+    EXPECT_TRUE(status->exited_with(0));
     expect_client_sent_exactly(chat, "hello\n");
     const std::string left = wait_for_empty_group(chat.client.pid(), testkit::kDefaultWait);
-    EXPECT_EQ(left, "") << chat.client.report();
+    EXPECT_EQ(left, "");
 }
 
 GRADED_TEST(ServerGone, ClientSaysSoStopsAndReapsItsChildAndExits0, 6,
@@ -233,16 +225,13 @@ GRADED_TEST(ServerGone, ClientSaysSoStopsAndReapsItsChildAndExits0, 6,
     const auto status = chat.client.wait_for_exit();
     ASSERT_TRUE(status.has_value())
         << "the server closed the connection " << testkit::scaled(testkit::kDefaultWait).count()
-        << " ms ago; chat_client still runs\n"
-        << chat.client.report();
-    EXPECT_TRUE(status->exited_with(0)) << chat.client.report();
-    EXPECT_EQ(chat.client.next_stdout_line(Duration(0)), std::string("goodbye"))
-        << chat.client.report();
+        << " ms ago; chat_client still runs\n";
+    EXPECT_TRUE(status->exited_with(0));
+    EXPECT_EQ(chat.client.next_stdout_line(Duration(0)), std::string("goodbye"));
     EXPECT_NE(chat.client.stderr_text().find("closed the connection"), std::string::npos)
-        << "the user should be told (on stderr) that the server closed the connection\n"
-        << chat.client.report();
+        << "the user should be told (on stderr) that the server closed the connection\n";
     const std::string left = wait_for_empty_group(chat.client.pid(), testkit::kDefaultWait);
-    EXPECT_EQ(left, "") << chat.client.report();
+    EXPECT_EQ(left, "");
     chat.server.wait_for_eof();
 }
 
@@ -275,8 +264,7 @@ GRADED_TEST(ParentKilled, ChildDoesNotLingerAndTheConnectionCloses, 6,
                                << ") was killed with SIGKILL, its child (pid " << child
                                << ") still runs:\n"
                                << describe_processes(alive)
-                               << "  (PR_SET_PDEATHSIG in the child makes the kernel stop it)\n"
-                               << chat.client.report();
+                               << "  (PR_SET_PDEATHSIG in the child makes the kernel stop it)\n";
     chat.server.wait_for_eof();
 }
 
@@ -298,7 +286,7 @@ GRADED_TEST(
                        << ") should hold no socket and no epoll fd "
                           "(only stdin, stdout, stderr, the pipe's write end and what the test "
                           "environment passed down); it holds:\n"
-                       << fds << chat.client.report();
+                       << fds;
 }
 
 GRADED_TEST(Terminal, TypedLinesReachTheServerAndCtrlDQuits, 4,
@@ -313,15 +301,13 @@ GRADED_TEST(Terminal, TypedLinesReachTheServerAndCtrlDQuits, 4,
     server.accept_client();
     server.send("Welcome to the chat room! Your chat ID is: Client #1\n");
     EXPECT_EQ(client.next_stdout_line(),
-              std::string("Welcome to the chat room! Your chat ID is: Client #1"))
-        << client.report();
+              std::string("Welcome to the chat room! Your chat ID is: Client #1"));
     terminal.type("hello from a terminal\r");
-    EXPECT_EQ(printable(server.wait_for_bytes(22)), printable("hello from a terminal\n"))
-        << client.report();
+    EXPECT_EQ(printable(server.wait_for_bytes(22)), printable("hello from a terminal\n"));
     terminal.type("\rsecond\r");
     terminal.type(std::string(1, testkit::Pty::kEndOfFile));
     const testkit::ExitStatus status = client.expect_exit();
-    EXPECT_TRUE(status.exited_with(0)) << "Ctrl-D should end the client\n" << client.report();
+    EXPECT_TRUE(status.exited_with(0)) << "Ctrl-D should end the client\n";
     const std::string received = server.wait_for_eof();
-    EXPECT_EQ(printable(received), printable("hello from a terminal\nsecond\n")) << client.report();
+    EXPECT_EQ(printable(received), printable("hello from a terminal\nsecond\n"));
 }
