@@ -15,10 +15,10 @@ files of solutions/<lab>/ (paths a/<file>, b/<file>):
 The mutants build in one shared tree, in a copy of the kit (build/mutants/src, its tree at
 build/mutants/src/build: laid out like the kit and its build/, so that ccache serves the objects
 the main build already made). Each mutant recompiles only the mutated file and relinks only the
-test binaries of its must-fail tests. Its must-fail tests run side by side in one CTest call, which
-stops at the first one that fails: that failure is the catch, so a hanging mutant does not make the
-run wait for its other tests' deadlines. A must-fail test that does not exist, or a mutant that
-does not compile, is an error of the catalogue, not a catch.
+test binaries of its must-fail tests. Its must-fail tests run side by side in one CTest call; the
+mutant is caught when every one of them fails, and the run stops at the first one that passes (the
+mutant got through that test). A must-fail test that does not exist, or a mutant that does not
+compile, is an error of the catalogue, not a catch.
 
 usage: mutants.py [--build DIR] [--labs a,b] [--only NAME] [--jobs N]
 """
@@ -196,23 +196,23 @@ def main():
                 print(f"  {results[-1][1]:<8} {name}: {results[-1][2]}", flush=True)
                 continue
             # Most must-fail tests spend their time waiting on a deadline, not on a CPU: all of a
-            # mutant's run side by side, and the first failure ends the run.
-            failed, passed = ctest.first_failure(
-                tree, [f"ref.{lab}.{t}" for t in must_fail], max(4, len(must_fail))
-            )
+            # mutant's run side by side. Every one must fail; the first that passes ends the run.
+            names = [f"ref.{lab}.{t}" for t in must_fail]
+            failed, passed = ctest.must_fail(tree, names, max(4, len(must_fail)))
             seconds = time.monotonic() - started
             what = header.get("mutant", "")
             timing = f"{seconds:.1f} s, build {build_seconds:.1f} s"
-            if failed is None:
+            short = sorted(t.split(".", 2)[2] for t in (passed or set(names) - failed))
+            if passed or len(failed) < len(names):
                 results.append(
                     (
                         name,
                         "SURVIVED",
-                        f"{what}: these tests still pass: {', '.join(sorted(passed))} ({timing})",
+                        f"{what}: these tests did not fail: {', '.join(short)} ({timing})",
                     )
                 )
             else:
-                results.append((name, "caught", f"{what} ({timing}; by {failed.split('.', 2)[2]})"))
+                results.append((name, "caught", f"{what} ({timing})"))
             print(f"  {results[-1][1]:<8} {name}: {results[-1][2]}", flush=True)
     sync_tree(ROOT / "solutions", copy)
 

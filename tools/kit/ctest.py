@@ -1,7 +1,7 @@
 """Running CTest and the kit's test binaries, for grade.py and mutants.py alike.
 
 run() runs the tests whose name matches a regex and reads CTest's JUnit report into typed rows;
-first_failure() stops a run as soon as one test fails (the mutant runner needs no more).
+must_fail() runs the must-fail tests of a mutant and stops as soon as one passes.
 """
 from __future__ import annotations
 
@@ -94,10 +94,11 @@ _FINISHED = re.compile(
 )
 
 
-def first_failure(build: pathlib.Path, names: list[str], jobs: int) -> tuple[str | None, set[str]]:
-    """Run the named tests side by side; stop as soon as one fails (the others are killed).
+def must_fail(build: pathlib.Path, names: list[str], jobs: int) -> tuple[set[str], set[str]]:
+    """Run the named tests side by side, each expected to fail; stop as soon as one passes (the
+    others are killed: one passing test already means the mistake got through).
 
-    Returns (the first failed test or None, the tests that passed)."""
+    Returns (the tests that failed, the tests that passed)."""
     regex = "^(" + "|".join(re.escape(n) for n in names) + ")$"
     proc = subprocess.Popen(
         ["ctest", "--test-dir", str(build), "-R", regex, "-j", str(jobs)],
@@ -106,7 +107,7 @@ def first_failure(build: pathlib.Path, names: list[str], jobs: int) -> tuple[str
         text=True,
         start_new_session=True,
     )
-    failed, passed = None, set()
+    failed, passed = set(), set()
     assert proc.stdout is not None
     for line in proc.stdout:
         match = _FINISHED.search(line)
@@ -114,10 +115,10 @@ def first_failure(build: pathlib.Path, names: list[str], jobs: int) -> tuple[str
             continue
         if match.group(3) == "Passed":
             passed.add(match.group(1))
-        elif match.group(3) not in ("Skipped", "Not Run"):
-            failed = match.group(1)
             break
-    if failed is not None:
+        if match.group(3) not in ("Skipped", "Not Run"):
+            failed.add(match.group(1))
+    if passed:
         # CTest and the tests it started share the session's process group; the testkit's child
         # processes die with their test (PR_SET_PDEATHSIG).
         try:
