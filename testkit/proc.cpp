@@ -1,6 +1,9 @@
 #include "testkit/proc.h"
 
 #include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -181,6 +184,17 @@ bool wait_until_fd_count(pid_t pid, std::size_t expected, Duration timeout)
         },
         timeout);
     return reached && !gone;
+}
+
+ListenQueue listen_queue(int fd)
+{
+    tcp_info info{};
+    socklen_t length = sizeof info;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) {
+        throw Failure("getsockopt(TCP_INFO) on fd " + std::to_string(fd) + ": " +
+                      std::strerror(errno));
+    }
+    return {info.tcpi_unacked, info.tcpi_sacked};
 }
 
 }  // namespace testkit

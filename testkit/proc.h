@@ -57,4 +57,15 @@ double cpu_share_while_idle(pid_t pid, Duration interval);
 /// server closes a departed client's socket a moment after the test closes its end.
 bool wait_until_fd_count(pid_t pid, std::size_t expected, Duration timeout = kDefaultWait);
 
+/// @brief The accept queue of a listening TCP socket of this process, as the kernel reports it.
+struct ListenQueue {
+    unsigned queued = 0;  ///< connections that finished the handshake and wait for accept(2)
+    unsigned limit = 0;   ///< the backlog given to listen(2) (capped by net.core.somaxconn)
+};
+
+/// @brief The accept queue of the listening socket @p fd, from getsockopt(TCP_INFO) (for a
+/// listener, Linux reports the queue length as tcpi_unacked and the backlog as tcpi_sacked).
+/// @throws Failure if @p fd is not a TCP socket.
+ListenQueue listen_queue(int fd);
+
 }  // namespace testkit

@@ -1,10 +1,14 @@
 // Self-test of the /proc helpers (testkit/proc.h) on helper programs with known fds, children
 // and CPU use.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
 
+#include "common/fd.h"
 #include "testkit/child_process.h"
 #include "testkit/failure.h"
 #include "testkit/proc.h"
@@ -110,6 +114,25 @@ TEST(Proc, ReportsAGoneProcess)
     EXPECT_NE(describe_fds(probe.pid()).find("is gone"), std::string::npos);
     EXPECT_FALSE(wait_until_fd_count(probe.pid(), 0, Duration(10)));
     EXPECT_TRUE(children_of(probe.pid()).empty());
+}
+
+TEST(Proc, ReadsTheAcceptQueueOfAListener)
+{
+    const kit::Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    auto* raw = reinterpret_cast<sockaddr*>(&address);
+    ASSERT_EQ(::bind(listener.get(), raw, length), 0);
+    ASSERT_EQ(::listen(listener.get(), 7), 0);
+    ASSERT_EQ(::getsockname(listener.get(), raw, &length), 0);
+    EXPECT_EQ(listen_queue(listener.get()).limit, 7u);
+    EXPECT_EQ(listen_queue(listener.get()).queued, 0u);
+    const kit::Fd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    ASSERT_EQ(::connect(client.get(), raw, length), 0);
+    EXPECT_TRUE(eventually([&] { return listen_queue(listener.get()).queued == 1; }));
+    EXPECT_THROW(listen_queue(-1), Failure);
 }
 
 }  // namespace
