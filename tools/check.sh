@@ -56,8 +56,10 @@ configure() {  # configure DIR [cmake args...]
 
 # Build a tree (with JOBS compilers, or $2), showing only what is not a progress line; the status is
 # the build's.
-quiet_build() {
-  cmake --build "$1" -j "${2:-$JOBS}" 2>&1 | { grep -v '^\[' || true; }
+quiet_build() {  # quiet_build DIR [JOBS [TARGET...]]
+  local dir=$1 jobs=${2:-$JOBS}
+  shift $(($# < 2 ? $# : 2))
+  cmake --build "$dir" -j "$jobs" ${1:+--target "$@"} 2>&1 | { grep -v '^\[' || true; }
   return "${PIPESTATUS[0]}"
 }
 
@@ -81,12 +83,15 @@ stack_mine() {
     cp -p solutions/"$lab"/* "$src/$lab/"
   done
   SRC="$src" configure "$src/build" -DKIT_STACK=mine -DKIT_VARIANTS=student &&
-    quiet_build "$src/build" 1 && (cd "$src" && grade --build build --expect all-pass)
+    quiet_build "$src/build" 1 $(python3 tools/kit labs) && (cd "$src" && grade --build build --expect all-pass)
 }
 
 sanitizers() {
   local tree="$BUILD/san-reference"
-  configure "$tree" -DKIT_SANITIZE=ON -DKIT_VARIANTS=solution && quiet_build "$tree" 1 &&
+  # Only what the graded tests run: the labs' reference programs and test binaries.
+  local targets=()
+  for lab in $(python3 tools/kit labs); do targets+=("ref-$lab"); done
+  configure "$tree" -DKIT_SANITIZE=ON -DKIT_VARIANTS=solution && quiet_build "$tree" 1 "${targets[@]}" &&
     TIMEOUT_SCALE=${TIMEOUT_SCALE:-3} grade --build "$tree" --reference --expect all-pass
 }
 

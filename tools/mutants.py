@@ -12,15 +12,17 @@ files of solutions/<lab>/ (paths a/<file>, b/<file>):
     +++ b/net.cpp
     @@ ...
 
-The mutants build in one shared tree, in a copy of the kit (build/mutants/src, its tree at
-build/mutants/src/build: laid out like the kit and its build/, so that ccache serves the objects
-the main build already made). Each mutant recompiles only the mutated file and relinks only the
-test binaries of its must-fail tests. Its must-fail tests run side by side in one CTest call; the
-mutant is caught when every one of them fails, and the run stops at the first one that passes (the
-mutant got through that test). A must-fail test that does not exist, or a mutant that does not
-compile, is an error of the catalogue, not a catch.
+The mutants build in a few shared trees (--shards, default 2, side by side: most of a mutant's
+time is its tests waiting on deadlines), each in a copy of the kit (build/mutants/shardN/src, its
+tree at .../src/build: laid out like the kit and its build/, so that ccache serves the objects the
+main build already made). Each lab's library is a shared library there (KIT_SHARED_LAB_LIBRARIES),
+so a mutant recompiles only the mutated file and relinks only that small library: the test
+binaries and programs load it when they start. A mutant's must-fail tests run side by side in one
+CTest call; it is caught when every one of them fails, and the run stops at the first one that
+passes (the mutant got through that test). A must-fail test that does not exist, or a mutant that
+does not compile, is an error of the catalogue, not a catch.
 
-usage: mutants.py [--build DIR] [--labs a,b] [--only NAME] [--jobs N]
+usage: mutants.py [--build DIR] [--labs a,b] [--only NAME] [--jobs N] [--shards N]
 """
 import argparse
 import filecmp
@@ -31,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 from kit import ctest
@@ -86,6 +89,98 @@ def targets_for(tree, lab, must_fail, unit_tests):
     return [f"ref-{lab}-{kind}" for kind in sorted(kinds)]
 
 
+class Shard:
+    """One build tree in its own copy of the kit, where mutants are built and run one at a time."""
+
+    def __init__(self, folder, labs, jobs):
+        self.kit = folder / "src"
+        self.tree = self.kit / "build"
+        self.copy = self.kit / "solutions"
+        self.labs = labs
+        self.jobs = jobs
+
+    def prepare(self):
+        """Configure and build the unmutated reference: every later build then recompiles only what
+        a patch touches. Returns an error text, or None."""
+        sync_tree(ROOT, self.kit, skip=("build*", ".git", ".cache"))
+        subprocess.run(
+            [
+                "cmake",
+                "-S",
+                str(self.kit),
+                "-B",
+                str(self.tree),
+                *generator(),
+                *launcher(),
+                "-DKIT_VARIANTS=solution",
+                "-DKIT_SHARED_LAB_LIBRARIES=ON",
+                f"-DKIT_SOLUTIONS_DIR={self.copy}",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        first = self.build([f"ref-{lab}" for lab in self.labs])
+        if first.returncode != 0:
+            return first.stdout[-3000:] + "\nmutants: the reference does not build"
+        self.known = ctest.listed(self.tree)
+        self.unit_tests = {}
+        for lab in self.labs:
+            binary = self.tree / "tests" / "solutions" / lab / f"ref-{lab}-unit"
+            self.unit_tests[lab] = set(ctest.listed_tests(binary)) if binary.exists() else set()
+        return None
+
+    def build(self, targets):
+        return subprocess.run(
+            ["cmake", "--build", str(self.tree), "-j", str(self.jobs), "--target", *targets],
+            capture_output=True,
+            text=True,
+        )
+
+    def run(self, lab, patch):
+        """(status, text) of one mutant: caught, SURVIVED or BROKEN."""
+        header, must_fail = parse(patch)
+        started = time.monotonic()
+        sync_tree(ROOT / "solutions", self.copy)
+        applied = subprocess.run(
+            ["patch", "-s", "-p1", "-d", str(self.copy / lab), "-i", str(patch)],
+            capture_output=True,
+            text=True,
+        )
+        if applied.returncode != 0:
+            return "BROKEN", f"the patch does not apply: {applied.stdout}{applied.stderr}"
+        missing = [t for t in must_fail if f"ref.{lab}.{t}" not in self.known]
+        if not must_fail or missing:
+            return (
+                "BROKEN",
+                f"no such test: {', '.join(missing)}" if missing else "no must-fail line",
+            )
+        built = self.build(targets_for(self.tree, lab, must_fail, self.unit_tests[lab]))
+        build_seconds = time.monotonic() - started
+        if built.returncode != 0:
+            errors = [line for line in built.stdout.splitlines() if "error" in line][:5]
+            return "BROKEN", "the mutant does not compile:\n    " + "\n    ".join(errors)
+        # Most must-fail tests spend their time waiting on a deadline, not on a CPU: all of a
+        # mutant's run side by side. Every one must fail; the first that passes ends the run.
+        names = [f"ref.{lab}.{t}" for t in must_fail]
+        failed, passed = ctest.must_fail(self.tree, names, max(4, len(must_fail)))
+        timing = f"{time.monotonic() - started:.1f} s, build {build_seconds:.1f} s"
+        what = header.get("mutant", "")
+        if passed or len(failed) < len(names):
+            short = sorted(t.split(".", 2)[2] for t in (passed or set(names) - failed))
+            return "SURVIVED", f"{what}: these tests did not fail: {', '.join(short)} ({timing})"
+        return "caught", f"{what} ({timing})"
+
+    def run_all(self, mutants, report):
+        error = self.prepare()
+        if error:
+            for lab, patch in mutants:
+                report(f"{lab}/{patch.stem}", "BROKEN", error)
+            return
+        for lab, patch in mutants:
+            report(f"{lab}/{patch.stem}", *self.run(lab, patch))
+        sync_tree(ROOT / "solutions", self.copy)
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -94,132 +189,43 @@ def main():
     parser.add_argument("--labs", default="")
     parser.add_argument("--only", default="")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=2,
+        help="build trees that run mutants side by side (tests mostly wait on deadlines)",
+    )
     args = parser.parse_args()
     build = pathlib.Path(args.build).resolve()
-    kit = build / "src"
-    tree = kit / "build"
-    copy = kit / "solutions"
     chosen = [lab for lab in args.labs.split(",") if lab] or [
         lab for lab in manifests.names() if (ROOT / "tools" / "mutants" / lab).is_dir()
     ]
-
-    sync_tree(ROOT, kit, skip=("build*", ".git", ".cache"))
-    subprocess.run(
-        [
-            "cmake",
-            "-S",
-            str(kit),
-            "-B",
-            str(tree),
-            *generator(),
-            *launcher(),
-            "-DKIT_VARIANTS=solution",
-            f"-DKIT_SOLUTIONS_DIR={copy}",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    # The unmutated reference first: every later build then recompiles only what a patch touches.
-    first = subprocess.run(
-        [
-            "cmake",
-            "--build",
-            str(tree),
-            "-j",
-            str(args.jobs),
-            "--target",
-            *[f"ref-{lab}" for lab in chosen],
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if first.returncode != 0:
-        print(first.stdout[-3000:])
-        print("mutants: the reference does not build")
-        return 1
-    known = ctest.listed(tree)
-    unit_tests = {
-        lab: set(ctest.listed_tests(tree / "tests" / "solutions" / lab / f"ref-{lab}-unit"))
-        if (tree / "tests" / "solutions" / lab / f"ref-{lab}-unit").exists()
-        else set()
+    mutants = [
+        (lab, patch)
         for lab in chosen
-    }
+        for patch in sorted((ROOT / "tools" / "mutants" / lab).glob("*.patch"))
+        if not args.only or args.only in f"{lab}/{patch.stem}"
+    ]
+    count = max(1, min(args.shards, len(mutants)))
+    # Round robin, so that every shard gets some of each lab's mutants (slow and fast alike).
+    shards = [
+        (Shard(build / f"shard{k}", chosen, args.jobs), mutants[k::count]) for k in range(count)
+    ]
     results = []
-    for lab in chosen:
-        for patch in sorted((ROOT / "tools" / "mutants" / lab).glob("*.patch")):
-            name = f"{lab}/{patch.stem}"
-            if args.only and args.only not in name:
-                continue
-            header, must_fail = parse(patch)
-            started = time.monotonic()
-            sync_tree(ROOT / "solutions", copy)
-            applied = subprocess.run(
-                ["patch", "-s", "-p1", "-d", str(copy / lab), "-i", str(patch)],
-                capture_output=True,
-                text=True,
-            )
-            if applied.returncode != 0:
-                results.append(
-                    (name, "BROKEN", f"the patch does not apply: {applied.stdout}{applied.stderr}")
-                )
-                continue
-            missing = [t for t in must_fail if f"ref.{lab}.{t}" not in known]
-            if not must_fail or missing:
-                results.append(
-                    (
-                        name,
-                        "BROKEN",
-                        f"no such test: {', '.join(missing)}" if missing else "no must-fail line",
-                    )
-                )
-                print(f"  {results[-1][1]:<8} {name}: {results[-1][2]}", flush=True)
-                continue
-            built = subprocess.run(
-                [
-                    "cmake",
-                    "--build",
-                    str(tree),
-                    "-j",
-                    str(args.jobs),
-                    "--target",
-                    *targets_for(tree, lab, must_fail, unit_tests[lab]),
-                ],
-                capture_output=True,
-                text=True,
-            )
-            build_seconds = time.monotonic() - started
-            if built.returncode != 0:
-                errors = [line for line in built.stdout.splitlines() if "error" in line][:5]
-                results.append(
-                    (name, "BROKEN", "the mutant does not compile:\n    " + "\n    ".join(errors))
-                )
-                print(f"  {results[-1][1]:<8} {name}: {results[-1][2]}", flush=True)
-                continue
-            # Most must-fail tests spend their time waiting on a deadline, not on a CPU: all of a
-            # mutant's run side by side. Every one must fail; the first that passes ends the run.
-            names = [f"ref.{lab}.{t}" for t in must_fail]
-            failed, passed = ctest.must_fail(tree, names, max(4, len(must_fail)))
-            seconds = time.monotonic() - started
-            what = header.get("mutant", "")
-            timing = f"{seconds:.1f} s, build {build_seconds:.1f} s"
-            short = sorted(t.split(".", 2)[2] for t in (passed or set(names) - failed))
-            if passed or len(failed) < len(names):
-                results.append(
-                    (
-                        name,
-                        "SURVIVED",
-                        f"{what}: these tests did not fail: {', '.join(short)} ({timing})",
-                    )
-                )
-            else:
-                results.append((name, "caught", f"{what} ({timing})"))
-            print(f"  {results[-1][1]:<8} {name}: {results[-1][2]}", flush=True)
-    sync_tree(ROOT / "solutions", copy)
+    lock = threading.Lock()
+
+    def report(name, status, text):
+        with lock:
+            results.append((name, status, text))
+            print(f"  {status:<8} {name}: {text}", flush=True)
+
+    threads = [threading.Thread(target=s.run_all, args=(m, report)) for s, m in shards]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
     bad = [r for r in results if r[1] != "caught"]
-    for name, status, text in bad:
-        if status == "BROKEN":
-            print(f"  {status:<8} {name}: {text}")
     print(f"mutants: {len(results) - len(bad)}/{len(results)} caught")
     return 1 if bad or not results else 0
 
