@@ -83,7 +83,7 @@ stack_mine() {
     cp -p solutions/"$lab"/* "$src/$lab/"
   done
   SRC="$src" configure "$src/build" -DKIT_STACK=mine -DKIT_VARIANTS=student &&
-    quiet_build "$src/build" 1 $(python3 tools/kit labs) && (cd "$src" && grade --build build --expect all-pass)
+    quiet_build "$src/build" "$JOBS" $(python3 tools/kit labs) && (cd "$src" && grade --build build --expect all-pass)
 }
 
 sanitizers() {
@@ -91,7 +91,7 @@ sanitizers() {
   # Only what the graded tests run: the labs' reference programs and test binaries.
   local targets=()
   for lab in $(python3 tools/kit labs); do targets+=("ref-$lab"); done
-  configure "$tree" -DKIT_SANITIZE=ON -DKIT_VARIANTS=solution && quiet_build "$tree" 1 "${targets[@]}" &&
+  configure "$tree" -DKIT_SANITIZE=ON -DKIT_VARIANTS=solution && quiet_build "$tree" "$JOBS" "${targets[@]}" &&
     TIMEOUT_SCALE=${TIMEOUT_SCALE:-3} grade --build "$tree" --reference --expect all-pass
 }
 
