@@ -266,6 +266,7 @@ class Group:
     key: str
     rows: list[Row] = dataclasses.field(default_factory=list)  # same cause, first is the example
     needing: list[Row] = dataclasses.field(default_factory=list)  # folded under it (prerequisite)
+    hint: str = ""  # the manifest's variant hint, when it explains every failure of the lab
 
     @property
     def first(self) -> Row:
@@ -364,6 +365,32 @@ def skip_reason(output: str) -> str:
     return "the test skipped itself"
 
 
+def variant(name: str) -> str:
+    """The parameter of a parameterized test run: "Et" of "Mode/ChatRoom.X/Et.UnderShortIO"."""
+    test = name.split(".", 1)[1] if "." in name else name
+    return test.split("/", 1)[1].split(".")[0] if "/" in test else ""
+
+
+def variant_hint(lab: manifests.Lab | None, rows: list[Row]) -> str:
+    """The manifest's hint when every failing graded run has one parameter (".../Et") and each of
+    its twins with another parameter (".../Lt") passes: the cause is what only that variant does."""
+    failing = [r for r in rows if r.graded and not r.passed and r.status != ctest.SKIPPED]
+    if not lab or not failing:
+        return ""
+    only = {variant(r.name) for r in failing}
+    if len(only) != 1:
+        return ""
+    chosen = only.pop()
+    hint = dict(lab.variant_hints).get(chosen, "")
+    passed = {r.name for r in rows if r.passed}
+    others = {variant(r.name) for r in rows} - {chosen, ""}
+    for row in failing:
+        twins = [row.name.replace(f"/{chosen}", f"/{other}") for other in others]
+        if not twins or not all(twin in passed for twin in twins):
+            return ""
+    return f"every failing run is a .../{chosen} run whose twins pass: {hint}" if hint else ""
+
+
 def print_lab(lab: str, rows: list[Row], built: bool, quiet: bool, verbose: bool) -> list[Group]:
     score, total = lab_score(rows)
     print(paint(f"== {lab}: {fmt(score)}/{fmt(total)} ==", "1"))
@@ -385,6 +412,11 @@ def print_lab(lab: str, rows: list[Row], built: bool, quiet: bool, verbose: bool
     if verbose:
         print_every_row(rows)
     groups = group_failures(manifest, rows)
+    hint = variant_hint(manifest, rows)
+    if hint:
+        for line in wrap(hint, "  "):
+            print(paint(line, "1"))
+        groups[0].hint = hint
     if not verbose:
         for group in groups:
             print_group(group, quiet)
@@ -454,6 +486,8 @@ def start_here(lab: str, groups: list[Group], built: bool) -> str:
     read = f", {manifest_chapter} {where}" if where else ""
     todo = todo_name(group.key)
     count = len(group.all_rows())
+    if group.hint:
+        return f"start with {group.hint.split(': ', 1)[1]}"
     if todo:
         return f"start with {todo}{read} ({count} failing test runs wait on it)."
     return f"start with {group.first.name}{read}: {group.key}"

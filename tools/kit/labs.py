@@ -40,6 +40,7 @@ _KEYS = {
     "uses",
     "chapter",
     "prerequisites",
+    "variant_hints",
 }
 
 
@@ -71,6 +72,9 @@ class Lab:
     uses: tuple[str, ...]
     chapter: str
     prerequisites: tuple[Prerequisite, ...]
+    # {"Et": "..."}: what to look at when only the runs of one test parameter fail (".../Et")
+    # while their twins with another parameter (".../Lt") pass.
+    variant_hints: tuple[tuple[str, str], ...] = ()
 
     @property
     def folder(self) -> pathlib.Path:
@@ -119,6 +123,7 @@ def load(name: str) -> Lab:
                 Prerequisite(tuple(p["tests"]), tuple(p["need"]))
                 for p in data.get("prerequisites", [])
             ),
+            variant_hints=tuple(sorted(data.get("variant_hints", {}).items())),
         )
     except (KeyError, TypeError) as error:
         raise ManifestError(f"{name}/{MANIFEST}: missing or malformed {error}") from error
