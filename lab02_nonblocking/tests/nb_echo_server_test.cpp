@@ -12,6 +12,7 @@
 
 #include "testkit/child_process.h"
 #include "testkit/deadline.h"
+#include "testkit/echoed_client.h"
 #include "testkit/failure.h"
 #include "testkit/graded.h"
 #include "testkit/lab.h"
@@ -89,9 +90,7 @@ GRADED_TEST(NbEchoServer, ServesASecondClientWhileTheFirstStaysConnected, 4,
             "lab01's blocking server (README §4)")
 {
     EchoServer server;
-    LineClient first = LineClient::connect(server.port);
-    first.send_line("first");
-    ASSERT_EQ(first.expect_line(), "first");
+    LineClient first = testkit::connect_echoed(server.port, "first");
 
     // The first client stays connected and says nothing; a blocking server would wait for it.
     LineClient second = LineClient::connect(server.port);
