@@ -7,13 +7,14 @@
 #include <string>
 #include <thread>
 
+#include "common/sys_error.h"
 #include "testkit/child_process.h"
+#include "testkit/echoed_client.h"
 #include "testkit/failure.h"
 #include "testkit/graded.h"
 #include "testkit/lab.h"
 #include "testkit/line_client.h"
 #include "testkit/run_context.h"
-#include "common/sys_error.h"
 
 using testkit::ChildProcess;
 using testkit::Duration;
@@ -138,9 +139,7 @@ GRADED_TEST(EchoServer, SecondConcurrentClientWaitsUntilTheFirstLeaves, 6,
             "an iterative server serves one client at a time: the limit lab02 removes (README §7)")
 {
     EchoServer server;
-    LineClient first = LineClient::connect(server.port);
-    first.send_line("first");
-    ASSERT_EQ(first.expect_line(), "first");
+    LineClient first = testkit::connect_echoed(server.port, "first");
 
     // The second connection completes in the kernel (listen backlog) but nobody reads from it yet.
     LineClient second = LineClient::connect(server.port);

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <string>
 #include <thread>
@@ -47,29 +46,11 @@ GRADED_TEST(ReadSome, RetriesWhenASignalInterruptsABlockedRead, 2,
             "is neither WouldBlock nor Eof (README §2.3)")
 {
     testkit::FdPair pipe = testkit::pipe_pair();
-    std::atomic<pid_t> tid{0};
-    std::atomic<bool> done{false};
     kit::IoResult got{kit::IoStatus::PeerGone, 0};
-    std::string error;
     char buffer[64];
-    {
-        std::jthread reader([&] {
-            tid = testkit::this_thread_id();
-            try {
-                got = nb::read_some(pipe.first.get(), buffer);
-            } catch (const std::exception& e) {
-                error = e.what();
-            }
-            done = true;
-        });
-        while (tid.load() == 0)
-            std::this_thread::yield();
-        if (testkit::wait_until_blocked(tid.load(), testkit::kDefaultWait,
-                                        [&] { return done.load(); })) {
-            testkit::interrupt_thread(reader.native_handle());
-        }
-        ASSERT_EQ(::write(pipe.second.get(), "late", 4), 4);
-    }
+    const std::string error = testkit::interrupt_blocked_call(
+        [&] { got = nb::read_some(pipe.first.get(), buffer); },
+        [&] { ASSERT_EQ(::write(pipe.second.get(), "late", 4), 4); });
     EXPECT_TRUE(error.empty()) << "read_some threw after a signal interrupted read(): " << error;
     EXPECT_EQ(got, (kit::IoResult{kit::IoStatus::Ok, 4}))
         << "read_some did not wait for the bytes written after the signal";
@@ -81,31 +62,14 @@ GRADED_TEST(WriteSome, RetriesWhenASignalInterruptsABlockedWrite, 2,
 {
     testkit::FdPair pipe = testkit::pipe_pair();
     const std::size_t filled = fill_pipe(pipe.second.get());  // now a write blocks at once
-    std::atomic<pid_t> tid{0};
-    std::atomic<bool> done{false};
     kit::IoResult wrote{kit::IoStatus::PeerGone, 0};
-    std::string error;
     std::size_t drained = 0;
-    {
-        std::jthread writer([&] {
-            tid = testkit::this_thread_id();
-            try {
-                wrote = nb::write_some(pipe.second.get(), "after");
-            } catch (const std::exception& e) {
-                error = e.what();
-            }
-            done = true;
-        });
-        while (tid.load() == 0)
-            std::this_thread::yield();
-        if (testkit::wait_until_blocked(tid.load(), testkit::kDefaultWait,
-                                        [&] { return done.load(); })) {
-            testkit::interrupt_thread(writer.native_handle());
-        }
-        std::jthread drain([&] { drained = drain_to_eof(pipe.first.get()); });
-        writer.join();
-        pipe.second.reset();  // EOF for the drain
-    }
+    std::jthread drain;
+    const std::string error = testkit::interrupt_blocked_call(
+        [&] { wrote = nb::write_some(pipe.second.get(), "after"); },
+        [&] { drain = std::jthread([&] { drained = drain_to_eof(pipe.first.get()); }); });
+    pipe.second.reset();  // EOF for the drain, now that the write is done
+    drain.join();
     ASSERT_TRUE(error.empty()) << "write_some threw after a signal interrupted write(): " << error;
     EXPECT_EQ(wrote, (kit::IoResult{kit::IoStatus::Ok, 5}));
     EXPECT_EQ(drained, filled + 5);

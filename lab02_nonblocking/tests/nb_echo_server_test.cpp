@@ -12,6 +12,7 @@
 
 #include "testkit/child_process.h"
 #include "testkit/deadline.h"
+#include "testkit/echoed_client.h"
 #include "testkit/failure.h"
 #include "testkit/graded.h"
 #include "testkit/lab.h"
@@ -53,6 +54,21 @@ std::string stderr_after_exit(const ChildProcess& process, const std::string& ex
     return process.stderr_text();
 }
 
+// Why @p probe gets no echo of a line ("" if it does): the first line of the failure, which says
+// what went wrong rather than guess which function is missing. A test of the given code that needs
+// a working server skips with it.
+std::string why_no_echo(LineClient& probe)
+{
+    probe.send_line("up?");
+    try {
+        probe.expect_line();
+        return "";
+    } catch (const testkit::Failure& e) {
+        const std::string what = e.what();
+        return what.substr(0, what.find('\n'));
+    }
+}
+
 }  // namespace
 
 GRADED_TEST(NbEchoServer, EchoesEachCompleteLine, 4,
@@ -74,14 +90,13 @@ GRADED_TEST(NbEchoServer, ServesASecondClientWhileTheFirstStaysConnected, 4,
             "lab01's blocking server (README §4)")
 {
     EchoServer server;
-    LineClient first = LineClient::connect(server.port);
-    first.send_line("first");
-    ASSERT_EQ(first.expect_line(), "first");
+    LineClient first = testkit::connect_echoed(server.port, "first");
 
     // The first client stays connected and says nothing; a blocking server would wait for it.
     LineClient second = LineClient::connect(server.port);
     second.send_line("second");
-    EXPECT_EQ(second.expect_line(), "second") << "while the first client was connected and silent\n";
+    EXPECT_EQ(second.expect_line(), "second")
+        << "while the first client was connected and silent\n";
     first.send_line("first again");
     EXPECT_EQ(first.expect_line(), "first again");
 }
@@ -232,14 +247,8 @@ TEST(NbEchoServerContract, ExitsWithStatus0OnSigterm)
 {
     EchoServer server;
     LineClient probe = LineClient::connect(server.port);
-    probe.send_line("up?");
-    try {
-        probe.expect_line();
-    } catch (const testkit::Failure& e) {
-        // Say what went wrong rather than guess which function is missing.
-        const std::string what = e.what();
-        GTEST_SKIP() << "the server does not echo yet: " << what.substr(0, what.find('\n'));
-    }
+    if (const std::string why = why_no_echo(probe); !why.empty())
+        GTEST_SKIP() << "the server does not echo yet: " << why;
     server.process.send_signal(SIGTERM);
     EXPECT_TRUE(server.process.expect_exit().exited_with(0));
 }
@@ -250,14 +259,8 @@ TEST(NbEchoServerCost, MeasuresCpuUsedWhileNobodySpeaks)
 {
     EchoServer server;
     LineClient probe = LineClient::connect(server.port);
-    probe.send_line("up?");
-    try {
-        probe.expect_line();
-    } catch (const testkit::Failure& e) {
-        // Say what went wrong rather than guess which function is missing.
-        const std::string what = e.what();
-        GTEST_SKIP() << "the server does not echo yet: " << what.substr(0, what.find('\n'));
-    }
+    if (const std::string why = why_no_echo(probe); !why.empty())
+        GTEST_SKIP() << "the server does not echo yet: " << why;
     probe.close();
     const double alone = testkit::cpu_share_while_idle(server.process.pid(), Duration(1000));
 

@@ -10,12 +10,12 @@
 #include <sstream>
 #include <string>
 
+#include "lab01_blocking/net.h"
 #include "lab03_epoll_server/chat_server.h"
+#include "lab03_epoll_server/output_buffer.h"
 #include "testkit/failure.h"
 #include "testkit/graded.h"
 #include "testkit/line_client.h"
-#include "lab01_blocking/net.h"
-#include "lab03_epoll_server/output_buffer.h"
 
 namespace {
 
@@ -38,6 +38,16 @@ kit::Fd make_eventfd()
     return kit::Fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
 }
 
+// What a ChatServer is built from: a listener on a free port and a stop eventfd. Their numbers
+// and the port are kept, since the fds themselves move into the server.
+struct ServerParts {
+    kit::Fd listener = net::listen_tcp("127.0.0.1", 0);
+    int listen_fd = listener.get();
+    std::uint16_t port = net::bound_port(listener);
+    kit::Fd stop = make_eventfd();
+    int stop_fd = stop.get();
+};
+
 }  // namespace
 
 GRADED_TEST(ChatServerSetup, CreatesACloseOnExecEpollInstance, 2,
@@ -45,8 +55,8 @@ GRADED_TEST(ChatServerSetup, CreatesACloseOnExecEpollInstance, 2,
             "(README §2.1, misconception 2)")
 {
     for (const chat::Mode mode : {chat::Mode::Lt, chat::Mode::Et}) {
-        kit::Fd listener = net::listen_tcp("127.0.0.1", 0);
-        const chat::ChatServer server(std::move(listener), mode, make_eventfd());
+        ServerParts parts;
+        const chat::ChatServer server(std::move(parts.listener), mode, std::move(parts.stop));
         ASSERT_GE(server.epoll_fd(), 0);
         const int flags = ::fcntl(server.epoll_fd(), F_GETFD);
         EXPECT_TRUE(flags >= 0 && (flags & FD_CLOEXEC) != 0)
@@ -65,11 +75,10 @@ GRADED_TEST(
     "is nonblocking (README §2.2, §4.1)")
 {
     for (const chat::Mode mode : {chat::Mode::Lt, chat::Mode::Et}) {
-        kit::Fd listener = net::listen_tcp("127.0.0.1", 0);
-        const int listen_fd = listener.get();
-        kit::Fd stop = make_eventfd();
-        const int stop_fd = stop.get();
-        const chat::ChatServer server(std::move(listener), mode, std::move(stop));
+        ServerParts parts;
+        const int listen_fd = parts.listen_fd;
+        const int stop_fd = parts.stop_fd;
+        const chat::ChatServer server(std::move(parts.listener), mode, std::move(parts.stop));
         const auto found = registrations(server.epoll_fd());
         const char* name = mode == chat::Mode::Et ? "et" : "lt";
         ASSERT_EQ(found.count(listen_fd), 1u) << name << ": the listener is not in the epoll set";
@@ -93,11 +102,10 @@ GRADED_TEST(
     "accept_clients, send_to and flush (README §4.2-4.3, §5.2)")
 {
     for (const chat::Mode mode : {chat::Mode::Lt, chat::Mode::Et}) {
-        kit::Fd listener = net::listen_tcp("127.0.0.1", 0);
-        const std::uint16_t port = net::bound_port(listener);
-        kit::Fd stop = make_eventfd();
-        const int stop_fd = stop.get();
-        chat::ChatServer server(std::move(listener), mode, std::move(stop));
+        ServerParts parts;
+        const std::uint16_t port = parts.port;
+        const int stop_fd = parts.stop_fd;
+        chat::ChatServer server(std::move(parts.listener), mode, std::move(parts.stop));
         auto done = std::async(std::launch::async, [&server] { server.run(); });
         {
             testkit::LineClient client = testkit::LineClient::connect(port);

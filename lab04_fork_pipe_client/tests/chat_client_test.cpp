@@ -93,6 +93,26 @@ void expect_client_sent_exactly(Chat& chat, const std::string& expected)
         << "'\n";
 }
 
+// Type @p input into a fresh client, end its input, and check the server then received exactly
+// @p expected.
+void expect_typing_sends(const std::string& input, const std::string& expected)
+{
+    Chat chat;
+    chat.client.write_stdin(input);
+    chat.client.close_stdin();
+    expect_client_sent_exactly(chat, expected);
+}
+
+// The end of a quit after the user typed "hello": the client exited 0, the server received
+// exactly "hello\n" and then EOF, and no process of the client's group is left.
+void expect_quit_after_hello(Chat& chat, const testkit::ExitStatus& status)
+{
+    EXPECT_TRUE(status.exited_with(0));
+    expect_client_sent_exactly(chat, "hello\n");
+    const std::string left = wait_for_empty_group(chat.client.pid(), testkit::kDefaultWait);
+    EXPECT_EQ(left, "");
+}
+
 }  // namespace
 
 GRADED_TEST(Conversation, PrintsServerLinesWhileTheUserIsIdleAndSendsTypedLines, 6,
@@ -129,32 +149,23 @@ GRADED_TEST(UserLines, ArriveAsExactlyTheTypedBytes, 6,
 GRADED_TEST(UserLines, TenKilobyteLineArrivesWhole, 4,
             "a line longer than one read(2) is sent whole, as one line (README §3.3, mistake 15)")
 {
-    Chat chat;
     std::string line;
     for (int i = 0; i < 10 * 1024; ++i)
         line += static_cast<char>('a' + (i * 7) % 26);
-    chat.client.write_stdin(line + "\nafter\n");
-    chat.client.close_stdin();
-    expect_client_sent_exactly(chat, line + "\nafter\n");
+    expect_typing_sends(line + "\nafter\n", line + "\nafter\n");
 }
 
 GRADED_TEST(UserLines, LastLineWithoutNewlineArrivesWhole, 4,
             "input may end without '\\n': the last line is sent whole, not cut by strlen - 1 "
             "(README §3.3, mistake 15)")
 {
-    Chat chat;
-    chat.client.write_stdin("first\nlast words");
-    chat.client.close_stdin();
-    expect_client_sent_exactly(chat, "first\nlast words\n");
+    expect_typing_sends("first\nlast words", "first\nlast words\n");
 }
 
 GRADED_TEST(UserLines, EmptyLinesAreNotSent, 2,
             "an empty line is not a message: the client does not send it (README §3.3)")
 {
-    Chat chat;
-    chat.client.write_stdin("\nfirst\n\n\nsecond\n\n");
-    chat.client.close_stdin();
-    expect_client_sent_exactly(chat, "first\nsecond\n");
+    expect_typing_sends("\nfirst\n\n\nsecond\n\n", "first\nsecond\n");
 }
 
 GRADED_TEST(ServerLines, PrintWholeWhenSentOneByteAtATime, 4,
@@ -190,10 +201,7 @@ GRADED_TEST(Quitting, ExitInAnyCaseEndsTheClientAndTheConnection, 4,
     Chat chat;
     chat.client.write_stdin("hello\nExIt\nnot sent\n");  // stdin stays open: 'exit' alone must quit
     const testkit::ExitStatus status = chat.client.expect_exit();
-    EXPECT_TRUE(status.exited_with(0));
-    expect_client_sent_exactly(chat, "hello\n");
-    const std::string left = wait_for_empty_group(chat.client.pid(), testkit::kDefaultWait);
-    EXPECT_EQ(left, "");
+    expect_quit_after_hello(chat, status);
 }
 
 GRADED_TEST(Quitting, EndOfInputEndsTheClientAndTheConnection, 4,
@@ -207,10 +215,7 @@ GRADED_TEST(Quitting, EndOfInputEndsTheClientAndTheConnection, 4,
     ASSERT_TRUE(status.has_value())
         << "stdin ended but chat_client is still running: does the parent keep the pipe's write "
            "end open, so that it never reads EOF?\n";
-    EXPECT_TRUE(status->exited_with(0));
-    expect_client_sent_exactly(chat, "hello\n");
-    const std::string left = wait_for_empty_group(chat.client.pid(), testkit::kDefaultWait);
-    EXPECT_EQ(left, "");
+    expect_quit_after_hello(chat, *status);
 }
 
 GRADED_TEST(ServerGone, ClientSaysSoStopsAndReapsItsChildAndExits0, 6,

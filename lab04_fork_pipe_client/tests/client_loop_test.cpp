@@ -9,9 +9,9 @@
 #include <string>
 #include <thread>
 
+#include "common/fd.h"
 #include "lab04_fork_pipe_client/client_loop.h"
 #include "testkit/failure.h"
-#include "common/fd.h"
 #include "testkit/fd_pair.h"
 #include "testkit/graded.h"
 
@@ -60,6 +60,16 @@ private:
     std::FILE* file_;
 };
 
+// The world of print_server_lines: the socket pair, the line buffer it keeps from call to call,
+// and the stream it prints to.
+struct ServerLines {
+    SocketPair pair;
+    nb::LineBuffer from_server{chat::kMaxServerLineBytes};
+    Printed out;
+
+    bool print() { return chat::print_server_lines(pair.client.get(), from_server, out.file()); }
+};
+
 }  // namespace
 
 GRADED_TEST(
@@ -67,15 +77,13 @@ GRADED_TEST(
     "TCP delivers bytes: a line split across reads prints once, whole; several lines in one "
     "read print apart (README §4.1, mistake 12)")
 {
-    SocketPair pair;
-    nb::LineBuffer from_server(chat::kMaxServerLineBytes);
-    Printed out;
-    put(pair.server.get(), "Welc");
-    EXPECT_TRUE(chat::print_server_lines(pair.client.get(), from_server, out.file()));
-    EXPECT_EQ(testkit::printable(out.text()), "") << "half a line must wait for its '\\n'";
-    put(pair.server.get(), "ome!\nClientID 2 say >> hi\nClientID 3 say");
-    EXPECT_TRUE(chat::print_server_lines(pair.client.get(), from_server, out.file()));
-    EXPECT_EQ(testkit::printable(out.text()),
+    ServerLines lines;
+    put(lines.pair.server.get(), "Welc");
+    EXPECT_TRUE(lines.print());
+    EXPECT_EQ(testkit::printable(lines.out.text()), "") << "half a line must wait for its '\\n'";
+    put(lines.pair.server.get(), "ome!\nClientID 2 say >> hi\nClientID 3 say");
+    EXPECT_TRUE(lines.print());
+    EXPECT_EQ(testkit::printable(lines.out.text()),
               testkit::printable("Welcome!\nClientID 2 say >> hi\n"));
 }
 
@@ -83,14 +91,12 @@ GRADED_TEST(PrintServerLines, PrintsTheLastLineAndSaysWhenTheServerCloses, 2,
             "EOF from the server ends the conversation; a last line without '\\n' still prints "
             "(README §4.1)")
 {
-    SocketPair pair;
-    nb::LineBuffer from_server(chat::kMaxServerLineBytes);
-    Printed out;
-    put(pair.server.get(), "bye\nno newline");
-    pair.server.reset();
-    EXPECT_FALSE(chat::print_server_lines(pair.client.get(), from_server, out.file()))
+    ServerLines lines;
+    put(lines.pair.server.get(), "bye\nno newline");
+    lines.pair.server.reset();
+    EXPECT_FALSE(lines.print())
         << "the server closed the connection: print_server_lines must return false";
-    EXPECT_EQ(testkit::printable(out.text()), testkit::printable("bye\nno newline\n"));
+    EXPECT_EQ(testkit::printable(lines.out.text()), testkit::printable("bye\nno newline\n"));
 }
 
 GRADED_TEST(TakeUserLines, QueuesCompleteLinesAndReportsTheEndOfThePipe, 2,
