@@ -1,0 +1,97 @@
+/// @file chat_room.h
+/// @brief lab05 (interface given, you write chat_room.cpp): the chat-room layer: who is here,
+/// their names, and what each line they send means.
+///
+/// The room knows nothing about sockets or epoll. The server hands it events (a client joined,
+/// sent a line, left) and the room answers through an Outbox: "queue this line for that client".
+/// That split lets the unit tests drive the room with a fake outbox, and lets lab05's bonus stage
+/// share one room between several servers. Every line it sends is built in room_protocol.h, and
+/// docs/protocol.md lists them all.
+///
+/// A client that never sends a command sees lab03's protocol: the same welcome, `ClientID <id> say
+/// >> <text>` for the others' lines, the same "alone" and "too long" answers; lab05 adds notices
+/// (lines starting `* `) when others join, leave or change their names.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace room {
+
+/// @brief A client's chat id: 1, 2, 3, ... in order of arrival, never reused while the server runs.
+using ClientId = std::uint64_t;
+
+/// @brief What the room asks of whoever carries its lines: the server, or a fake in tests.
+class Outbox {
+public:
+    virtual ~Outbox() = default;
+    /// @brief Queue @p line (it ends with "\n") for client @p to. Never blocks: the server writes
+    /// every client's queue once, at the end of the turn.
+    virtual void send(ClientId to, std::string_view line) = 0;
+    /// @brief Close @p who's connection once everything queued for it is written (`/quit`, a full
+    /// room). The room has already forgotten @p who, or is told by leave() later: see there.
+    virtual void close_after_flush(ClientId who) = 0;
+};
+
+/// @brief One chat room: its members, their names, the commands.
+class ChatRoom {
+public:
+    /// @brief An empty room that sends through @p outbox (which must outlive it) and holds at
+    /// most @p max_clients members.
+    ChatRoom(Outbox& outbox, std::size_t max_clients);
+
+    /// @brief Client @p id connected. If the room has space: send it the welcome line, tell the
+    /// others (`* ClientID <id> joined`), return true. If it is full: send it the room-full line,
+    /// close_after_flush(@p id), return false (it never became a member).
+    bool join(ClientId id);
+
+    /// @brief Member @p id sent @p line (without its "\n"; it may hold any byte but "\n").
+    /// A line starting with "/" is a command (`/nick`, `/who`, `/msg`, `/quit`, `/help`; the
+    /// command's name in any case); "//" starts a chat line that begins with one "/". Anything
+    /// else is said to the room: `<name> say >> <line>` to every other member, or the "alone"
+    /// line back when nobody else is here. Unknown ids are ignored.
+    void on_line(ClientId id, std::string_view line);
+
+    /// @brief Member @p id sent a line over the limit: tell it so (lab03's line); nothing is said.
+    void on_too_long(ClientId id);
+
+    /// @brief Member @p id is gone (end of file, reset, dropped for not reading, `/quit`): forget
+    /// it, free its name, tell the others (`* <name> left`). Unknown ids are ignored.
+    void leave(ClientId id);
+
+    /// @brief The server is shutting down: send every member the shutting-down line.
+    void shutdown();
+
+    /// @brief Members right now.
+    [[nodiscard]] std::size_t size() const { return members_.size(); }
+    /// @brief True if @p id is a member.
+    [[nodiscard]] bool contains(ClientId id) const { return members_.count(id) != 0; }
+    /// @brief @p id's name: the one it chose, or `ClientID <id>`; empty for a non-member.
+    [[nodiscard]] std::string name_of(ClientId id) const;
+
+private:
+    struct Member {
+        std::string nick;  // empty until /nick: the name is then `ClientID <id>`
+    };
+
+    /// Send @p line to every member but @p except (0: everyone). (Given, chat_room_helpers.cpp.)
+    void broadcast(std::string_view line, ClientId except);
+    /// The member whose name is @p name (case-insensitively), or 0. (Given.)
+    [[nodiscard]] ClientId find_by_name(std::string_view name) const;
+
+    // The commands, each with its argument text (after the command's name and one space).
+    void nick(ClientId id, std::string_view arg);
+    void who(ClientId id);
+    void msg(ClientId id, std::string_view arg);
+    void quit(ClientId id);
+    void help(ClientId id);
+
+    Outbox& out_;
+    std::size_t max_clients_;
+    std::map<ClientId, Member> members_;  // by id: ordered, so /who and broadcasts go in join order
+};
+
+}  // namespace room
