@@ -27,12 +27,11 @@ public:
     struct Sent {
         ClientId to = 0;
         std::string line;
-        const char* bytes = nullptr;  // where the room's line was: one buffer per broadcast?
     };
 
     void send(ClientId to, std::string_view line) override
     {
-        sent_.push_back({to, std::string(line), line.data()});
+        sent_.push_back({to, std::string(line)});
     }
     void close_after_flush(ClientId who) override { closed_.push_back(who); }
 
