@@ -143,9 +143,9 @@ GRADED_TEST(Reactor, KeysAreNeverReused, 3,
 }
 
 GRADED_TEST(Reactor, DropsAStaleEventAfterRemoveInTheSameTurn, 4,
-            "a handler removes and closes another registration whose event is already in this "
-            "turn's batch, and its fd number comes back at once: that event must be dropped, not "
-            "delivered to the newcomer (Reactor::remove, run_once, README §2.1)")
+            "Reactor::remove, run_once: a handler removes and closes another registration whose "
+            "event is already in this turn's batch, and its fd number comes back at once: that "
+            "event must be dropped, not delivered to the newcomer (README §2.1)")
 {
     for (const chat::Mode mode : kModes) {
         room::Reactor reactor(mode);
@@ -198,10 +198,10 @@ bool g_alive_after_remove = false;
 
 }  // namespace
 
-GRADED_TEST(Reactor, AHandlerMayRemoveItself, 3,
-            "a client's handler removes its own key when the client leaves: remove must keep the "
-            "running handler alive until the end of the turn, then destroy it (Reactor::remove, "
-            "README §2.1)")
+GRADED_TEST(
+    Reactor, AHandlerMayRemoveItself, 3,
+    "Reactor::remove: a client's handler removes its own key when the client leaves: remove must "
+    "keep the running handler alive until the end of the turn, then destroy it (README §2.1)")
 {
     for (const chat::Mode mode : kModes) {
         room::Reactor reactor(mode);
@@ -261,11 +261,10 @@ GRADED_TEST(Reactor, ModifyChangesWhatIsWaitedFor, 3,
     }
 }
 
-GRADED_TEST(
-    Reactor, CallAgainDispatchesWithoutANewEvent, 4,
-    "a handler that stopped at its read budget asks call_again: the next turn calls it with "
-    "EPOLLIN without waiting, though edge-triggered epoll reports nothing new "
-    "(Reactor::call_again, run_once, README §2.4)")
+GRADED_TEST(Reactor, CallAgainDispatchesWithoutANewEvent, 4,
+            "Reactor::call_again, run_once: a handler that stopped at its read budget asks "
+            "call_again: the next turn calls it with EPOLLIN without waiting, though "
+            "edge-triggered epoll reports nothing new (README §2.4)")
 {
     room::Reactor reactor(chat::Mode::Et);
     int pipe_fds[2];
@@ -307,8 +306,8 @@ GRADED_TEST(
 }
 
 GRADED_TEST(Reactor, RunsTheEndOfTurnHookAfterEveryHandler, 3,
-            "the end-of-turn hook runs once per turn, after the events and the call_again "
-            "handlers: where the server writes every buffer once (run_once, README §2.1, §3.3)")
+            "run_once: the end-of-turn hook runs once per turn, after the events and the "
+            "call_again handlers: where the server writes every buffer once (README §2.1, §3.3)")
 {
     for (const chat::Mode mode : kModes) {
         room::Reactor reactor(mode);

@@ -8,9 +8,10 @@
 
 using namespace lab05;
 
-GRADED_TEST(ServerBasics, WelcomesAndSaysLikeLab03, 4,
-            "a client that sends no command sees lab03's protocol: welcome, 'ClientID <id> say >> "
-            "<text>' to the others, the alone line (Server::accept_clients, read_from, README §3)")
+GRADED_TEST(
+    ServerBasics, WelcomesAndSaysLikeLab03, 4,
+    "Server::accept_clients, read_from: a client that sends no command sees lab03's protocol: "
+    "welcome, 'ClientID <id> say >> <text>' to the others, the alone line (README §3)")
 {
     ServerProcess server;
     LineClient alice = join(server, 1);
@@ -26,8 +27,8 @@ GRADED_TEST(ServerBasics, WelcomesAndSaysLikeLab03, 4,
 }
 
 GRADED_TEST(ServerBasics, FramesLinesWhateverTheSegments, 3,
-            "TCP keeps no boundaries: two lines in one segment are two lines, a line in one-byte "
-            "pieces is one (Server::read_from, README §3.2)")
+            "Server::read_from: TCP keeps no boundaries: two lines in one segment are two lines, a "
+            "line in one-byte pieces is one (README §3.2)")
 {
     ServerProcess server;
     LineClient a = join(server, 1);
@@ -42,8 +43,8 @@ GRADED_TEST(ServerBasics, FramesLinesWhateverTheSegments, 3,
 }
 
 GRADED_TEST(ServerBasics, AnOverLongLineGetsLab03sErrorAndTheSenderStays, 3,
-            "a line over 4096 bytes: lab03's error line to the sender only, nothing said, the "
-            "sender stays (Server::read_from hands TooLong to the room, README §3.2)")
+            "Server::read_from hands TooLong to the room: a line over 4096 bytes: lab03's error "
+            "line to the sender only, nothing said, the sender stays (README §3.2)")
 {
     ServerProcess server;
     LineClient a = join(server, 1);
@@ -59,8 +60,8 @@ GRADED_TEST(ServerBasics, AnOverLongLineGetsLab03sErrorAndTheSenderStays, 3,
 }
 
 GRADED_TEST(ServerBasics, TellsTheOthersWhoJoinedAndWhoLeft, 4,
-            "`* ClientID <id> joined` to the others on connect; `* ClientID <id> left` when a "
-            "client closes or resets (Server::drop_dead calls the room's leave, README §3.4)")
+            "Server::drop_dead calls the room's leave: `* ClientID <id> joined` to the others on "
+            "connect; `* ClientID <id> left` when a client closes or resets (README §3.4)")
 {
     ServerProcess server;
     LineClient a = join(server, 1);
@@ -80,10 +81,10 @@ GRADED_TEST(ServerBasics, TellsTheOthersWhoJoinedAndWhoLeft, 4,
     EXPECT_EQ(a.expect_line(), kAlone);
 }
 
-GRADED_TEST(ServerBasics, AFullRoomSaysSoAndClosesThenAdmitsAgain, 4,
-            "past --max-clients a newcomer gets the room-full line, then the connection closes "
-            "once it is written; nobody else hears of it (Server::close_after_flush, flush, "
-            "README §3.4)")
+GRADED_TEST(
+    ServerBasics, AFullRoomSaysSoAndClosesThenAdmitsAgain, 4,
+    "Server::close_after_flush, flush: past --max-clients a newcomer gets the room-full line, then "
+    "the connection closes once it is written; nobody else hears of it (README §3.4)")
 {
     ServerProcess server({"--max-clients", "2"});
     LineClient a = join(server, 1);

@@ -55,8 +55,8 @@ std::string numbered_line(const std::string& prefix, int i, std::size_t bytes)
 }  // namespace
 
 GRADED_TEST(SlowConsumers, ANonReaderIsDroppedAndTheOthersCarryOn, 5,
-            "a client whose queued output passes 256 KiB does not read: drop it, tell the others "
-            "it left, and let them chat on (Server::send, drop_dead, README §3.4)")
+            "Server::send, drop_dead: a client whose queued output passes 256 KiB does not read: "
+            "drop it, tell the others it left, and let them chat on (README §3.4)")
 {
     ServerProcess server({}, flood_options());
     LineClient talker = join(server, 1);
@@ -92,10 +92,10 @@ GRADED_TEST(SlowConsumers, ANonReaderIsDroppedAndTheOthersCarryOn, 5,
 }
 
 GRADED_TEST_P(Fairness, AFloodDoesNotHoldUpAnotherClientsLine, 5,
-              "a client that floods gets at most the read budget per turn: another client's line "
-              "goes out while the flood is still being read. Without the budget, an edge-"
-              "triggered server reads the flood to its end first; with it, call_again brings the "
-              "server back for the rest (Server::read_from, README §2.3-2.4)")
+              "Server::read_from: a client that floods gets at most the read budget per turn: "
+              "another client's line goes out while the flood is still being read. Without the "
+              "budget, an edge-triggered server reads the flood to its end first; with it, "
+              "call_again brings the server back for the rest (README §2.3-2.4)")
 {
     ServerProcess server(mode_flags(), flood_options());
     // The flooder's send buffer is large, so that the whole flood is queued at once below.
@@ -149,11 +149,10 @@ GRADED_TEST_P(Fairness, AFloodDoesNotHoldUpAnotherClientsLine, 5,
     }
 }
 
-GRADED_TEST_P(
-    OutOfFds, RefusesWhileAtTheLimitWithoutSpinningAndAcceptsAgain, 6,
-    "out of fds (EMFILE), a connection left in the accept queue hangs (ET) or spins the loop "
-    "(LT): refuse it with the reserve fd, use no CPU meanwhile, and accept again once fds are "
-    "free (Server::accept_clients, README §3.1, mistake 16)")
+GRADED_TEST_P(OutOfFds, RefusesWhileAtTheLimitWithoutSpinningAndAcceptsAgain, 6,
+              "Server::accept_clients: out of fds (EMFILE), a connection left in the accept queue "
+              "hangs (ET) or spins the loop (LT): refuse it with the reserve fd, use no CPU "
+              "meanwhile, and accept again once fds are free (README §3.1, mistake 16)")
 {
     ServerProcess server(mode_flags());
     const pid_t pid = server.process.pid();
@@ -213,8 +212,8 @@ GRADED_TEST_P(
 }
 
 GRADED_TEST(Resources, NoFdLeakAfter500ClientsCameAndWent, 3,
-            "every departed client's socket is removed from the reactor and closed "
-            "(Server::drop_dead, README §3.4)")
+            "Server::drop_dead: every departed client's socket is removed from the reactor and "
+            "closed (README §3.4)")
 {
     ServerProcess server;
     const std::size_t baseline = testkit::open_fds(server.process.pid()).size();
@@ -231,10 +230,10 @@ GRADED_TEST(Resources, NoFdLeakAfter500ClientsCameAndWent, 3,
         << testkit::describe_fds(server.process.pid());
 }
 
-GRADED_TEST_P(Idle, SleepsInEpollWaitOnceTheQueuesDrained, 4,
-              "an idle server sleeps in epoll_wait: EPOLLOUT armed only while bytes wait (a "
-              "level-triggered loop wakes forever otherwise), no call_again left over "
-              "(Server::flush, README §3.3)")
+GRADED_TEST_P(
+    Idle, SleepsInEpollWaitOnceTheQueuesDrained, 4,
+    "Server::flush: an idle server sleeps in epoll_wait: EPOLLOUT armed only while bytes wait (a "
+    "level-triggered loop wakes forever otherwise), no call_again left over (README §3.3)")
 {
     testkit::SyscallCounts counts;
     ServerProcess server(mode_flags(), counts.spawn_options());

@@ -8,9 +8,9 @@
 using namespace lab05;
 
 GRADED_TEST(Load, AThousandClientsTenWhispersEachNoneLost, 5,
-            "1,000 clients connect at once and each sends 10 lines: every line arrives, once and "
-            "in order per sender (Server::accept_clients until EAGAIN, read_from, the batched "
-            "output of end_of_turn and flush, README §3.1-3.3)")
+            "Server::accept_clients until EAGAIN, read_from, the batched output of end_of_turn and "
+            "flush: 1,000 clients connect at once and each sends 10 lines: every line arrives, "
+            "once and in order per sender (README §3.1-3.3)")
 {
     constexpr int kSenders = 1000;
     constexpr int kLines = 10;

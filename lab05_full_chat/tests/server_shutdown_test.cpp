@@ -28,10 +28,10 @@ std::string big_line(int i)
 
 }  // namespace
 
-GRADED_TEST(Shutdown, SigtermFlushesEveryClientThenExits0, 6,
-            "on SIGTERM every member gets '* the server is shutting down' after everything queued "
-            "for it, then EOF, and the server exits 0 (Server::begin_shutdown, run, flush, "
-            "README §3.5)")
+GRADED_TEST(
+    Shutdown, SigtermFlushesEveryClientThenExits0, 6,
+    "Server::begin_shutdown, run, flush: on SIGTERM every member gets '* the server is shutting "
+    "down' after everything queued for it, then EOF, and the server exits 0 (README §3.5)")
 {
     ServerProcess server({}, bulk_options());
     LineClient talker = join(server, 1);
@@ -59,10 +59,10 @@ GRADED_TEST(Shutdown, SigtermFlushesEveryClientThenExits0, 6,
     EXPECT_TRUE(status.exited_with(0)) << "chat_server " << status.describe();
 }
 
-GRADED_TEST(Shutdown, ANonReaderCannotHoldTheServerPastItsDeadline, 3,
-            "a client that never reads cannot keep the server alive: after 2 s of flushing it "
-            "closes whatever is left and exits 0; the others got their goodbye (Server::run, "
-            "README §3.5)")
+GRADED_TEST(
+    Shutdown, ANonReaderCannotHoldTheServerPastItsDeadline, 3,
+    "Server::run: a client that never reads cannot keep the server alive: after 2 s of flushing it "
+    "closes whatever is left and exits 0; the others got their goodbye (README §3.5)")
 {
     ServerProcess server({}, bulk_options());
     LineClient talker = join(server, 1);
