@@ -74,7 +74,8 @@ void Server::flush(Connection& conn)
     // TODO: Write once per turn (README §3.3): while conn has pending() bytes, send(2)
     //   them from output_start with MSG_NOSIGNAL and move output_start by what the kernel took.
     //   EINTR: again; EAGAIN: stop; other errors: mark_dead and return. Then: nothing pending ->
-    //   release the buffer's memory (swap with an empty string) and reset output_start; a sent
+    //   clear() the buffer, and release its memory (swap with an empty string) if its capacity is
+    //   over kKeptOutputCapacity; reset output_start. A sent
     //   prefix larger than half -> erase it. EPOLLOUT armed exactly while bytes wait
     //   (reactor_.modify, writable_armed). Nothing pending and closing -> mark_dead "closed".
     kit::todo("Server::flush", conn);

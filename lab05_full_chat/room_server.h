@@ -178,6 +178,10 @@ private:
     std::vector<char> read_buffer_;  // one for all clients: reads never need one each
 };
 
+/// @brief The capacity an emptied output buffer keeps for the next turn (README §3.4): a busy
+/// client then appends into memory it already has, and an idle one holds at most this much.
+inline constexpr std::size_t kKeptOutputCapacity = 4096;
+
 /// @brief The pause before accepting again when even the spare descriptor did not help (ENFILE,
 /// the whole system is out of files): a retry every 100 ms is not a busy loop.
 inline constexpr int kAcceptRetryMs = 100;
