@@ -148,10 +148,13 @@ private:
     void pause_accepting();
     /// Watch the listener again (a descriptor was freed, or time passed).
     void resume_accepting();
+    /// After each turn: a busy turn (output or departures) schedules a malloc_trim for when the
+    /// server has been idle for kTrimAfterIdleMs; an idle turn past that time runs it (README §3.4).
+    void settle_memory(bool busy);
     /// Read the stop descriptor empty, then begin_shutdown().
     void on_stop();
-    /// The milliseconds to wait in this turn: -1, or what is left of the shutdown deadline, or
-    /// the retry interval while accepting is paused.
+    /// The milliseconds to wait in this turn: -1, or what is left of the shutdown deadline, of
+    /// the retry interval while accepting is paused, or of the wait before a pending trim.
     [[nodiscard]] int turn_timeout_ms() const;
 
     kit::Fd listener_;
@@ -167,6 +170,8 @@ private:
     Key stop_key_ = 0;
     bool accepting_paused_ = false;
     std::chrono::steady_clock::time_point resume_at_{};
+    bool trim_pending_ = false;
+    std::chrono::steady_clock::time_point trim_at_{};
     bool shutting_down_ = false;
     std::chrono::steady_clock::time_point shutdown_by_{};
     ClientId next_id_ = 1;
@@ -180,7 +185,12 @@ private:
 
 /// @brief The capacity an emptied output buffer keeps for the next turn (README §3.4): a busy
 /// client then appends into memory it already has, and an idle one holds at most this much.
-inline constexpr std::size_t kKeptOutputCapacity = 4096;
+inline constexpr std::size_t kKeptOutputCapacity = 1024;
+
+/// @brief How long the server must have been idle before it gives the memory its last bursts
+/// left free back to the kernel (malloc_trim): never in the middle of a busy run, where the same
+/// memory is needed again at once.
+inline constexpr int kTrimAfterIdleMs = 250;
 
 /// @brief The pause before accepting again when even the spare descriptor did not help (ENFILE,
 /// the whole system is out of files): a retry every 100 ms is not a busy loop.
