@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make demo: lab05's chat room at work. The reference chat_server, three scripted users on plain
-# sockets and a fourth on the reference chat_client (tools/demo_chat.py), then a graceful shutdown.
-# Exits 0 only if every line every user saw was the protocol's (docs/protocol.md).
+# make demo: lab05's chat room at work: the reference chat_server, three scripted users on plain
+# sockets and a fourth on the reference chat_client (tools/demo_chat.py), then a graceful shutdown
+# by SIGTERM. Exits 0 only if every line every user saw was the protocol's (docs/protocol.md) and
+# the server exited 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$1
@@ -28,15 +29,11 @@ fi
 echo "$line"
 port=${line##*:}
 
-python3 tools/demo_chat.py "$port" "$bin/chat_client"
-
-echo "-- the server stops (SIGTERM): it says goodbye to whoever is left and exits 0 --"
-kill -TERM "$server_pid"
+python3 tools/demo_chat.py "$port" "$bin/chat_client" "$server_pid"  # ends with SIGTERM to the server
 status=0
 wait "$server_pid" || status=$?
 server_pid=""
-echo "\$ echo \$?"
-echo "$status"
+echo "(chat_server exited with status $status)"
 echo "(the server's log, on its stderr:)"
 sed 's/^/  /' "$log"
 rm -f "$log"

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """make demo: scripted users in lab05's chat room; prints what each one types and sees.
 
-usage: demo_chat.py PORT CHAT_CLIENT
+usage: demo_chat.py PORT CHAT_CLIENT SERVER_PID
 
 alice, bob and carol are plain sockets; dave is the real chat_client (CHAT_CLIENT), its stdin and
 stdout on pipes. They join, choose names, chat, whisper, list the room, and leave; alice tries to
-clear dave's screen and rename his window, and his client shows the attempt as text. Every line a
+clear dave's screen and rename his window, and his client shows the attempt as text. Last, the
+server gets SIGTERM (SERVER_PID) and says goodbye to alice before it closes. Every line a
 user sees is checked against the protocol (docs/protocol.md): the demo exits 1 at the first line
 that differs, so it is also a quick look at whether the server works."""
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -126,6 +128,7 @@ class ClientUser(User):
 def main():
     port = int(sys.argv[1])
     client_program = sys.argv[2]
+    server_pid = int(sys.argv[3])
 
     print("-- three users join (plain sockets) --")
     alice = SocketUser("alice", port)
@@ -191,8 +194,10 @@ def main():
     dave.sees_the_end()
     dave.exits()
     alice.sees("* dave left")
-    alice.types("/quit")
-    alice.sees("* bye")
+
+    print("-- the server gets SIGTERM: it says goodbye to alice, then closes --")
+    os.kill(server_pid, signal.SIGTERM)
+    alice.sees("* the server is shutting down")
     alice.sees_the_end()
 
 
