@@ -52,7 +52,9 @@ int main(int argc, char** argv)
         }
         server.reset();
         // After /quit or the server's close, the child is still blocked reading stdin: stop it.
-        chat::stop_stdin_reader(reader, /*terminate=*/end == chat::ClientEnd::ServerClosed || quit);
+        // After `exit` it has exited already: SIGTERM to it is harmless, as it stays a zombie
+        // (its pid not reused) until stop_stdin_reader's waitpid.
+        chat::stop_stdin_reader(reader, /*terminate=*/true);
         watcher.finish();
         return 0;
     } catch (const std::exception& e) {

@@ -45,7 +45,9 @@ struct TerminalChat {
     {
         auto [program, args] = terminal.command_with_terminal(testkit::lab_program("chat_client"),
                                                               {"--port", server.port_arg()});
-        return ChildProcess(program, args);
+        testkit::SpawnOptions options;
+        options.env = {"NO_COLOR="};  // empty is unset: colour on, whatever the grader's shell says
+        return ChildProcess(program, args, options);
     }
 
     // Wait until the terminal shows @p text (given with "\n"), then compare all it showed.
