@@ -32,7 +32,9 @@ void Server::run()
 void Server::accept_clients()
 {
     // TODO: Accept (README §3.1): loop on accept4(listener, SOCK_NONBLOCK | SOCK_CLOEXEC)
-    //   in both modes until EAGAIN (return). EINTR, ECONNABORTED, EPROTO: that one gave up, go on.
+    //   in both modes until EAGAIN (return), or until limits_.accept_budget clients were accepted
+    //   in this call: then reactor_.call_again(listener_key_) and return (the rest next turn).
+    //   EINTR, ECONNABORTED, EPROTO: that one gave up, go on.
     //   EMFILE, ENFILE: refuse_connection() and go on; if it could not, pause_accepting() and
     //   return (never retry at once: that is a busy loop; never give up for good). Other errors:
     //   throw kit::SysError. Each new socket: admit(std::move(sock)).
@@ -44,8 +46,10 @@ void Server::read_from(Connection& conn)
     // TODO: Read with a budget (README §2.3, §2.4): loop on nb::read_some(conn's fd,
     //   read_buffer_, but never more than the budget left of limits_.read_budget). WouldBlock:
     //   return. Eof: mark_dead "left"; PeerGone: mark_dead "connection reset"; return. Ok: take the
-    //   bytes off the budget; if conn is closing, drop them; else append them to conn.input and
-    //   hand every complete line to room_.on_line(conn.id, ...) (TooLong: room_.on_too_long).
+    //   bytes off the budget; if conn is closing, drop them; else append them to conn.input (made
+    //   on demand: std::make_unique<nb::LineBuffer>(chat::kMaxLineBytes)) and hand every complete
+    //   line to room_.on_line(conn.id, ...) (TooLong: room_.on_too_long); reset conn.input once
+    //   it holds nothing (buffered() == 0).
     //   Budget used up: reactor_.call_again(conn.key) and return, the other clients' turn (under
     //   EPOLLET no new edge comes for the bytes already there).
     kit::todo("Server::read_from", conn);
