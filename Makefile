@@ -146,7 +146,7 @@ docs:
 
 demo:
 	$(call configure,$(BUILD),)
-	@cmake --build $(BUILD) -j $(JOBS) --target ref-lab01_blocking $(if $(wildcard lab03_epoll_server/lab.json),ref-lab03_epoll_server,) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target ref-lab05_full_chat-chat_server ref-lab05_full_chat-chat_client >/dev/null
 	@bash tools/demo.sh $(BUILD)
 
 bench:

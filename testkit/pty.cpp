@@ -1,6 +1,7 @@
 #include "testkit/pty.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <termios.h>
 #include <unistd.h>
@@ -59,6 +60,38 @@ std::pair<std::string, std::vector<std::string>> Pty::command_with_stdin(
         command += " " + shell_quote(arg);
     command += " < " + shell_quote(terminal_path_);
     return {"/bin/sh", {"-c", command}};
+}
+
+std::pair<std::string, std::vector<std::string>> Pty::command_with_terminal(
+    const std::string& program, const std::vector<std::string>& args) const
+{
+    auto command = command_with_stdin(program, args);
+    command.second.back() += " > " + shell_quote(terminal_path_);
+    return command;
+}
+
+bool Pty::wait_for_output(std::string_view text, Duration timeout)
+{
+    const Deadline deadline(timeout);
+    while (output_.find(text) == std::string::npos) {
+        if (deadline.expired()) return false;
+        pollfd ready{master_.get(), POLLIN, 0};
+        const int n = ::poll(&ready, 1, deadline.poll_timeout_ms());
+        if (n < 0 && errno != EINTR) {
+            throw Failure(std::string("pty: poll failed: ") + std::strerror(errno));
+        }
+        if (n <= 0) continue;
+        char buffer[4096];
+        const ssize_t got = ::read(master_.get(), buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0)
+            throw Failure(std::string("pty: reading the terminal failed: ") +
+                          (got < 0 ? std::strerror(errno) : "end of file"));
+        const std::string_view bytes(buffer, static_cast<std::size_t>(got));
+        transcript_record("terminal " + terminal_path_, Direction::Received, bytes);
+        output_.append(bytes);
+    }
+    return true;
 }
 
 }  // namespace testkit

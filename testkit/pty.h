@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/fd.h"
+#include "testkit/deadline.h"
 
 namespace testkit {
 
@@ -43,10 +44,26 @@ public:
     [[nodiscard]] std::pair<std::string, std::vector<std::string>> command_with_stdin(
         const std::string& program, const std::vector<std::string>& args) const;
 
+    /// @brief As command_with_stdin(), with stdout on this terminal too (stderr stays the
+    /// ChildProcess's pipe): `exec PROGRAM ARGS < /dev/pts/N > /dev/pts/N`. What the program prints
+    /// is read back with wait_for_output(); isatty(1) is true for it.
+    [[nodiscard]] std::pair<std::string, std::vector<std::string>> command_with_terminal(
+        const std::string& program, const std::vector<std::string>& args) const;
+
+    /// @brief Read what the program printed on the terminal until it holds @p text (or the
+    /// deadline passes). The terminal turns each "\n" the program writes into "\r\n" (ONLCR),
+    /// as a real one does: expect that.
+    /// @return true if output() holds @p text.
+    bool wait_for_output(std::string_view text, Duration timeout = kDefaultWait);
+
+    /// @brief Everything read from the terminal so far (see wait_for_output()).
+    [[nodiscard]] const std::string& output() const { return output_; }
+
 private:
     kit::Fd master_;
     kit::Fd terminal_;
     std::string terminal_path_;
+    std::string output_;  // what the program printed on the terminal, read so far
 };
 
 }  // namespace testkit

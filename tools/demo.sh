@@ -1,49 +1,42 @@
 #!/usr/bin/env bash
-# make demo: run the reference programs with scripted users and print what they exchange.
-# (Until lab05 exists: lab01's echo server and client; and lab03's chat room when it is there.)
+# make demo: lab05's chat room at work: the reference chat_server, three scripted users on plain
+# sockets and a fourth on the reference chat_client (tools/demo_chat.py), then a graceful shutdown
+# by SIGTERM. Exits 0 only if every line every user saw was the protocol's (docs/protocol.md) and
+# the server exited 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$1
-bin="$build/bin/solutions"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
+bin="$build/bin/solutions/lab05_full_chat"
+server_pid=""
+cleanup() { [ -z "$server_pid" ] || { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }; }
 trap cleanup EXIT
+log=$(mktemp /tmp/demo-chat-server.XXXXXX)
 
-# Start a server on a free port; set $port to the port it announces in its first stdout line.
-start_server() {
-  local log=$1
-  shift
-  local fifo
-  fifo=$(mktemp -u)
-  mkfifo "$fifo"
-  "$@" --port 0 >"$fifo" 2>"$log" &
-  pids+=("$!")
-  local line=""
-  exec 3<"$fifo"
-  rm -f "$fifo"
-  if ! read -r -t 10 line <&3; then
-    echo "demo: $1 did not start:" >&2
-    cat "$log" >&2
-    exit 1
-  fi
-  echo "$line"
-  port=${line##*:}
-}
-
-echo "== lab01: the iterative echo server and its client =="
-echo "\$ echo_server --port 0"
-start_server /tmp/demo-echo-server.log "$bin/lab01_blocking/echo_server"
-echo "\$ printf 'hello\\nbytes are echoed back\\nexit\\n' | echo_client --port $port"
-printf 'hello\nbytes are echoed back\nexit\n' | "$bin/lab01_blocking/echo_client" --port "$port" | sed 's/^/  echo: /'
-echo "(the server's log:)"
-sed 's/^/  /' /tmp/demo-echo-server.log
-
-if [ -x "$bin/lab03_epoll_server/chat_server" ]; then
-  echo
-  echo "== lab03: the epoll chat room, three scripted users =="
-  echo "\$ chat_server --mode et --port 0"
-  start_server /tmp/demo-chat-server.log "$bin/lab03_epoll_server/chat_server" --mode et
-  python3 tools/demo_chat.py "$port" /tmp/demo-chat-server.log
+echo "== lab05: the chat room =="
+echo "\$ chat_server --port 0"
+# The server announces its port on its first stdout line: wait for that line, not for a time.
+fifo=$(mktemp -u)
+mkfifo "$fifo"
+"$bin/chat_server" --port 0 >"$fifo" 2>"$log" &
+server_pid=$!
+exec 3<"$fifo"
+rm -f "$fifo"
+if ! read -r -t 10 line <&3; then
+  echo "demo: chat_server did not start:" >&2
+  cat "$log" >&2
+  exit 1
 fi
+echo "$line"
+port=${line##*:}
+
+python3 tools/demo_chat.py "$port" "$bin/chat_client" "$server_pid"  # ends with SIGTERM to the server
+status=0
+wait "$server_pid" || status=$?
+server_pid=""
+echo "(chat_server exited with status $status)"
+echo "(the server's log, on its stderr:)"
+sed 's/^/  /' "$log"
+rm -f "$log"
+[ "$status" -eq 0 ] || { echo "demo: chat_server should exit 0 on SIGTERM" >&2; exit 1; }
 echo
 echo "demo: done"
