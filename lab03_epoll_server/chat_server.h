@@ -45,6 +45,14 @@ inline constexpr std::size_t kMaxQueuedBytes = 256 * 1024;
 /// @brief How many bytes one read(2) asks for.
 inline constexpr std::size_t kReadChunkBytes = 16 * 1024;
 
+/// @brief Out of file descriptors (EMFILE/ENFILE): free @p spare (a descriptor kept open for this
+/// moment), accept the next pending connection on @p listener, close it at once (its client sees
+/// EOF instead of waiting forever in the accept queue), then open @p spare again on /dev/null
+/// (README §4.3, mistake 16). Given, in chat_server_helpers.cpp; lab05's server links it too.
+/// @return true if a connection was refused; false if none could be (the queue was empty, or even
+///         the spare descriptor did not help).
+bool refuse_pending_connection(int listener, kit::Fd& spare);
+
 /// @brief epoll_event.data.u64 of the listening socket. Clients use their id (1, 2, ...).
 inline constexpr std::uint64_t kListenerKey = 0;
 /// @brief epoll_event.data.u64 of the stop descriptor.

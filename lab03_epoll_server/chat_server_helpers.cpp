@@ -50,18 +50,24 @@ void ChatServer::mark_dead(Client& client, std::string why)
     dead_.push_back(client.id);
 }
 
-bool ChatServer::refuse_connection()
+bool refuse_pending_connection(int listener, kit::Fd& spare)
 {
     // Free the spare descriptor, so that accept4 has a number to give, accept the waiting
     // connection and close it at once (the client sees EOF), then take the spare back. Without
     // this the connection would stay queued: level-triggered, epoll_wait reports the listener
     // again at once, forever (a busy loop); edge-triggered, nothing reports it again until
     // another client arrives (a hang).
-    spare_.reset();
-    kit::Fd refused(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    spare.reset();
+    kit::Fd refused(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));
     const bool done = refused.valid();
     refused.reset();
-    spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    spare.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    return done;
+}
+
+bool ChatServer::refuse_connection()
+{
+    const bool done = refuse_pending_connection(listener_.get(), spare_);
     if (done) {
         std::fprintf(stderr, "refused a connection: out of file descriptors (%zu clients online)\n",
                      clients_.size());

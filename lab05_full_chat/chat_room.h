@@ -29,7 +29,10 @@ class Outbox {
 public:
     virtual ~Outbox() = default;
     /// @brief Queue @p line (it ends with "\n") for client @p to. Never blocks: the server writes
-    /// every client's queue once, at the end of the turn.
+    /// every client's queue once, at the end of the turn. @p line is only borrowed: a broadcast
+    /// passes the same bytes to every recipient, so copy them. Never calls back into the room
+    /// (the room may be walking its members): a client to drop, for a queue over its limit, is
+    /// marked here and told to the room with leave() after the event.
     virtual void send(ClientId to, std::string_view line) = 0;
     /// @brief Close @p who's connection once everything queued for it is written (`/quit`, a full
     /// room). The room has already forgotten @p who, or is told by leave() later: see there.
@@ -79,10 +82,14 @@ private:
 
     /// Send @p line to every member but @p except (0: everyone). (Given, chat_room_helpers.cpp.)
     void broadcast(std::string_view line, ClientId except);
-    /// The member whose name is @p name (case-insensitively), or 0. (Given.)
+    /// The member who chose the name @p name (case-insensitively), or 0. Members without a name
+    /// are never found: `ClientID <id>` holds a space, which a name never does. (Given.)
     [[nodiscard]] ClientId find_by_name(std::string_view name) const;
 
-    // The commands, each with its argument text (after the command's name and one space).
+    /// @p text said by @p id: `<name> say >> <text>` to every other member, or the "alone" line.
+    void say(ClientId id, std::string_view text);
+
+    // The commands, each with its argument text (after the command's name and its spaces).
     void nick(ClientId id, std::string_view arg);
     void who(ClientId id);
     void msg(ClientId id, std::string_view arg);

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -98,7 +99,10 @@ private:
     struct Entry {
         int fd = -1;
         std::uint32_t events = 0;  // as asked, without EPOLLET
-        Handler handler;
+        // On the heap, so that its address outlives the map's node: remove() moves the pointer to
+        // retired_ while the handler may be running (a std::function keeps a small callable
+        // inside itself, which a move would copy away from under the running call).
+        std::unique_ptr<Handler> handler;
     };
 
     /// The mask handed to epoll: @p events, plus EPOLLET in Mode::Et.
@@ -112,7 +116,7 @@ private:
     bool stopping_ = false;
     std::unordered_map<Key, Entry> entries_;
     std::vector<Key> again_;        // call_again() keys for the next turn
-    std::vector<Handler> retired_;  // handlers removed this turn: destroyed at its end
+    std::vector<std::unique_ptr<Handler>> retired_;  // removed this turn: destroyed at its end
     std::function<void()> end_of_turn_;
 };
 
