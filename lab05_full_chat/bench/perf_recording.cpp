@@ -34,11 +34,16 @@ PerfRecording::PerfRecording(pid_t pid, const std::string& file)
         const std::string control_arg =
             "fd:" + std::to_string(control[0]) + "," + std::to_string(ack[1]);
         const std::string pid_arg = std::to_string(pid);
-        const std::vector<const char*> argv = {"perf",       "record",        "-g",
-                                               "-F",         "999",           "-D",
-                                               "-1",         "--control",     control_arg.c_str(),
-                                               "-p",         pid_arg.c_str(), "-o",
-                                               file.c_str(), nullptr};
+        // DWARF call graphs: the kit builds without frame pointers, so "-g" alone would give
+        // callers that make no sense. 999 samples a second, off (-D -1) until "enable".
+        const std::vector<const char*> argv = {"perf",         "record",
+                                               "--call-graph", "dwarf",
+                                               "-F",           "999",
+                                               "-D",           "-1",
+                                               "--control",    control_arg.c_str(),
+                                               "-p",           pid_arg.c_str(),
+                                               "-o",           file.c_str(),
+                                               nullptr};
         ::execvp("perf", const_cast<char* const*>(argv.data()));
         ::_exit(127);
     }
