@@ -302,7 +302,7 @@ int table(const Options& o, std::uint64_t fd_limit)
                               rate[o.compare] / rate[target.name]);
                 line += text;
             }
-            std::printf("%7s %7s  (%s)\n", "", "", line.c_str());
+            if (!line.empty()) std::printf("%7s %7s  (%s)\n", "", "", line.c_str());
         }
     }
     std::printf(

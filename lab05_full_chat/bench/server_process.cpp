@@ -195,7 +195,7 @@ ServerProcess::ServerProcess(const Target& target, const StartOptions& options)
         const std::string how = stop();
         if (target.kind == Kind::Redis && ended && attempt < 3) continue;  // port taken: retry
         throw std::runtime_error(target.name + " (" + target.path + ") did not come up (" +
-                                 (ended ? "it " + how : "no ready line within 30 s") +
+                                 (ended ? "it ended: " + how : "no ready line within 30 s") +
                                  "); its stderr:" + tail_of(stderr_path_));
     }
 }
