@@ -6,6 +6,10 @@
 //   chat_bench --target ... --memory 10000          resident memory per idle client
 //   chat_bench --target ... --perf FILE             one run with `perf record` on the server
 //
+// A target is NAME=KIND:PATH (KIND: chat for lab03's protocol, room for lab05's, redis), a server
+// the bench starts for every run, or NAME=KIND@HOST:PORT, a server already running that the bench
+// only connects to (no CPU or memory figures then, and lab05's room must be empty).
+//
 // For every row (N clients, K senders) and every run, each target in turn (A, B, C, A, B, C, ...)
 // is started fresh, gets its N clients, then the load of load.h: K senders, M messages of S bytes,
 // at most W in flight per sender; every delivery is checked. Each figure of the table is the
@@ -35,7 +39,8 @@ using bench::LoadResult;
 using bench::Target;
 
 constexpr const char* kUsage =
-    "usage: chat_bench --target NAME=KIND:PATH [--target ...] (KIND: chat, room, redis)\n"
+    "usage: chat_bench --target NAME=KIND:PATH|NAME=KIND@HOST:PORT [--target ...]\n"
+    "         (KIND: chat, room, redis; PATH: started by the bench, HOST:PORT: already running)\n"
     "         [--rows NxK,...] [--runs R] [--size S] [--window W] [--deliveries D]\n"
     "         [--server-cpu C] [--log-dir DIR] [--tsv FILE] [--compare NAME]\n"
     "         [--memory N] [--perf FILE] [--wrap 'CMD ARGS']\n";
@@ -173,7 +178,7 @@ LoadResult run_once(const Options& o, const Target& target, const Row& row, bool
     bench::ServerProcess server(target, start_options(o, target, row.clients));
     LoadResult result;
     {
-        bench::Crowd crowd(target.kind, server.port(), row.clients, row.senders);
+        bench::Crowd crowd(target.kind, server.host(), server.port(), row.clients, row.senders);
         LoadConfig config;
         config.senders = row.senders;
         config.size = o.size;
@@ -190,7 +195,7 @@ LoadResult run_once(const Options& o, const Target& target, const Row& row, bool
             perf.reset();  // perf writes its file and ends
         }
         const std::string how = server.stop();
-        if (how != "exit 0") {
+        if (server.started() && how != "exit 0") {
             std::fprintf(stderr, "chat_bench: note: %s ended with %s, not exit 0\n",
                          target.name.c_str(), how.c_str());
         }
@@ -281,15 +286,19 @@ int table(const Options& o, std::uint64_t fd_limit)
                 return median(values);
             };
             rate[target.name] = pick([](const LoadResult& r) { return r.deliveries_per_second(); });
+            // Deliveries per second of the server's own CPU time: unknown ("-") for a server the
+            // bench did not start.
+            const double cpu = pick([](const LoadResult& r) { return r.server_cpu; });
+            const std::string per_cpu = cpu > 0 ? with_commas(pick([](const LoadResult& r) {
+                return r.deliveries_per_second() / std::max(r.server_cpu, 1e-6);
+            }))
+                                                : "-";
             std::printf("%7d %7d  %-8s %13s %10s %9s %9s %9s %6.0f%% %6.0f%%\n", row.clients,
                         row.senders, target.name.c_str(), with_commas(rate[target.name]).c_str(),
-                        with_commas(pick([](const LoadResult& r) {
-                            return r.deliveries_per_second() / std::max(r.server_cpu, 0.01);
-                        })).c_str(),
+                        per_cpu.c_str(),
                         us(pick([](const LoadResult& r) { return r.p50_us; })).c_str(),
                         us(pick([](const LoadResult& r) { return r.p99_us; })).c_str(),
-                        us(pick([](const LoadResult& r) { return r.max_us; })).c_str(),
-                        100 * pick([](const LoadResult& r) { return r.server_cpu; }),
+                        us(pick([](const LoadResult& r) { return r.max_us; })).c_str(), 100 * cpu,
                         100 * pick([](const LoadResult& r) { return r.bench_cpu; }));
         }
         if (rate.count(o.compare) != 0) {
@@ -328,7 +337,7 @@ int memory(const Options& o)
             {
                 // Greeted and quiet (lab05: every join notice read), so that no output waits in
                 // the server's queues: what is left is what an idle client costs.
-                bench::Crowd crowd(target.kind, server.port(), o.memory, 0);
+                bench::Crowd crowd(target.kind, server.host(), server.port(), o.memory, 0);
                 after = server.rss_kib();
                 server.stop();
             }

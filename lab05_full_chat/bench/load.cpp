@@ -87,8 +87,11 @@ std::uint64_t raise_fd_limit()
     return limit.rlim_cur;
 }
 
-Crowd::Crowd(Kind kind, std::uint16_t port, int clients, int senders)
-    : kind_(kind), port_(port), members_(clients), epoll_(::epoll_create1(EPOLL_CLOEXEC))
+Crowd::Crowd(Kind kind, const std::string& host, std::uint16_t port, int clients, int senders)
+    : kind_(kind),
+      address_(kit::resolve_address(host, port)),
+      members_(clients),
+      epoll_(::epoll_create1(EPOLL_CLOEXEC))
 {
     if (!epoll_) throw failure("epoll_create1: " + std::string(std::strerror(errno)));
     conns_.reserve(static_cast<std::size_t>(clients + senders));
@@ -121,19 +124,14 @@ Crowd::~Crowd() = default;
 
 void Crowd::connect_one(int member, int sender)
 {
-    kit::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd)
-        throw failure("socket: " + std::string(std::strerror(errno)) + " (client " +
-                      std::to_string(conns_.size() + 1) + ")");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port_);
+    const std::string which = " (client " + std::to_string(conns_.size() + 1) + ")";
+    kit::Fd fd(::socket(address_.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw failure("socket: " + std::string(std::strerror(errno)) + which);
     // A blocking connect: on loopback it returns once the kernel completed the handshake (the
     // server need not have accepted yet); then the socket turns nonblocking for the event loop.
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        throw failure("connect to 127.0.0.1:" + std::to_string(port_) + " (client " +
-                      std::to_string(conns_.size() + 1) + "): " + std::strerror(errno));
+    if (::connect(fd.get(), address_.data(), address_.length) != 0) {
+        throw failure("connect to " + kit::to_string(address_) + which + ": " +
+                      std::strerror(errno));
     }
     ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
     const int on = 1;  // a message is one small write: send it now, not after Nagle's wait

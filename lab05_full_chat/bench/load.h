@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/address.h"
 #include "common/fd.h"
 #include "server_process.h"
 
@@ -53,7 +54,7 @@ public:
     /// @brief Connect @p clients clients (and, for Redis, one publishing connection for each of
     /// the first @p senders: a subscribed RESP2 connection may not PUBLISH).
     /// @throws std::runtime_error when the server refuses, misbehaves or stalls for 30 s.
-    Crowd(Kind kind, std::uint16_t port, int clients, int senders);
+    Crowd(Kind kind, const std::string& host, std::uint16_t port, int clients, int senders);
     ~Crowd();
     Crowd(const Crowd&) = delete;
     Crowd& operator=(const Crowd&) = delete;
@@ -81,7 +82,7 @@ private:
     void flush(std::size_t index);
 
     Kind kind_;
-    std::uint16_t port_;
+    kit::SocketAddress address_;
     int members_ = 0;
     kit::Fd epoll_;
     std::vector<Conn> conns_;

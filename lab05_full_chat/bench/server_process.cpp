@@ -102,16 +102,19 @@ std::vector<std::string> command_line(const Target& target, const StartOptions& 
 
 Target parse_target(const std::string& spec)
 {
+    const std::string usage =
+        "a target is NAME=KIND:PATH or NAME=KIND@HOST:PORT (KIND: chat, room "
+        "or redis), not '" +
+        spec + "'";
     const std::size_t equals = spec.find('=');
-    const std::size_t colon = spec.find(':', equals == std::string::npos ? 0 : equals);
-    if (equals == std::string::npos || colon == std::string::npos || equals == 0 ||
-        colon + 1 == spec.size()) {
-        throw std::invalid_argument(
-            "a target is NAME=KIND:PATH (KIND: chat, room or redis), not '" + spec + "'");
+    const std::size_t split =
+        equals == std::string::npos ? std::string::npos : spec.find_first_of(":@", equals);
+    if (equals == 0 || split == std::string::npos || split + 1 == spec.size()) {
+        throw std::invalid_argument(usage);
     }
     Target target;
     target.name = spec.substr(0, equals);
-    const std::string kind = spec.substr(equals + 1, colon - equals - 1);
+    const std::string kind = spec.substr(equals + 1, split - equals - 1);
     if (kind == "chat") {
         target.kind = Kind::Chat;
     } else if (kind == "room") {
@@ -122,13 +125,32 @@ Target parse_target(const std::string& spec)
         throw std::invalid_argument("unknown target kind '" + kind +
                                     "' (chat: lab03's protocol, room: lab05's, redis: pub/sub)");
     }
-    target.path = spec.substr(colon + 1);
+    if (spec[split] == ':') {
+        target.path = spec.substr(split + 1);
+        return target;
+    }
+    const std::string address = spec.substr(split + 1);
+    const std::size_t colon = address.rfind(':');
+    if (colon == std::string::npos || colon == 0) throw std::invalid_argument(usage);
+    target.host = address.substr(0, colon);
+    if (target.host.size() > 2 && target.host.front() == '[' && target.host.back() == ']') {
+        target.host = target.host.substr(1, target.host.size() - 2);  // [::1]:8888
+    }
+    const unsigned long port = std::stoul(address.substr(colon + 1));
+    if (port == 0 || port > 65535) throw std::invalid_argument(usage);
+    target.port = static_cast<std::uint16_t>(port);
     return target;
 }
 
 ServerProcess::ServerProcess(const Target& target, const StartOptions& options)
     : stderr_path_(options.stderr_path)
 {
+    if (target.path.empty()) {  // already running: connect to it, nothing to start
+        host_ = target.host;
+        port_ = target.port;
+        host_given_ = true;
+        return;
+    }
     for (int attempt = 1;; ++attempt) {
         const std::uint16_t redis_port = target.kind == Kind::Redis ? free_port() : 0;
         const std::vector<std::string> args = command_line(target, options, redis_port);
@@ -207,6 +229,7 @@ ServerProcess::~ServerProcess()
 
 long ServerProcess::rss_kib() const
 {
+    if (pid_ <= 0) throw std::runtime_error("the memory of a server the bench did not start");
     std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
     for (std::string line; std::getline(status, line);) {
         if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
@@ -216,6 +239,7 @@ long ServerProcess::rss_kib() const
 
 double ServerProcess::cpu_seconds() const
 {
+    if (pid_ <= 0) return 0;  // a server the bench did not start: its CPU time is not known
     std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
     std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
     // The fields after the command name (which may hold spaces) start after its last ')'.

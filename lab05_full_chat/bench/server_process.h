@@ -28,14 +28,17 @@ enum class Kind {
 };
 
 /// @brief A server to measure: `NAME=KIND:PATH` on the command line, e.g.
-/// `lab05=room:build/bin/solutions/lab05_full_chat/chat_server` or `redis=redis:redis-server`.
+/// `lab05=room:build/bin/solutions/lab05_full_chat/chat_server` or `redis=redis:redis-server`;
+/// or one that is already running, `NAME=KIND@HOST:PORT` (e.g. `lab05=room@127.0.0.1:8888`).
 struct Target {
     std::string name;  ///< the column of the table
     Kind kind = Kind::Chat;
-    std::string path;  ///< the program (found in PATH if it has no '/')
+    std::string path;        ///< the program (found in PATH if it has no '/'); empty when running
+    std::string host;        ///< the running server's address (when path is empty)
+    std::uint16_t port = 0;  ///< the running server's port (when path is empty)
 };
 
-/// @brief Parse `NAME=KIND:PATH` (KIND: chat, room or redis).
+/// @brief Parse `NAME=KIND:PATH` or `NAME=KIND@HOST:PORT` (KIND: chat, room or redis).
 /// @throws std::invalid_argument saying what is wrong.
 Target parse_target(const std::string& spec);
 
@@ -49,7 +52,9 @@ struct StartOptions {
 };
 
 /// @brief One running server. Stopped (SIGTERM, then SIGKILL after a deadline) and reaped by
-/// stop() or the destructor: the bench leaves no process behind.
+/// stop() or the destructor: the bench leaves no process behind. A server that was already
+/// running (Target::path empty) is only connected to: the bench neither stops it nor can read its
+/// CPU time or memory (cpu_seconds() is then 0).
 class ServerProcess {
 public:
     /// @brief Start @p target and wait until it accepts connections.
@@ -61,8 +66,12 @@ public:
 
     /// @brief The process id (the server's own: taskset execs it, it does not fork).
     [[nodiscard]] pid_t pid() const { return pid_; }
-    /// @brief The port it listens on (127.0.0.1).
+    /// @brief The address it listens on (127.0.0.1 for a server the bench started).
+    [[nodiscard]] const std::string& host() const { return host_; }
+    /// @brief The port it listens on.
     [[nodiscard]] std::uint16_t port() const { return port_; }
+    /// @brief True when the bench started it (false: a running server it only connects to).
+    [[nodiscard]] bool started() const { return !host_given_; }
     /// @brief Its resident memory, VmRSS from /proc/PID/status, in KiB.
     [[nodiscard]] long rss_kib() const;
     /// @brief User + system CPU seconds it has used so far (/proc/PID/stat).
@@ -73,7 +82,9 @@ public:
 
 private:
     pid_t pid_ = -1;
+    std::string host_ = "127.0.0.1";
     std::uint16_t port_ = 0;
+    bool host_given_ = false;
     kit::Fd stdout_;  // the read end of the child's stdout: the ready line, then drained at stop
     std::string stderr_path_;
 };
