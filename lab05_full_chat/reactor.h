@@ -115,7 +115,7 @@ private:
     Key next_key_ = 1;
     bool stopping_ = false;
     std::unordered_map<Key, Entry> entries_;
-    std::vector<Key> again_;        // call_again() keys for the next turn
+    std::vector<Key> again_;                         // call_again() keys for the next turn
     std::vector<std::unique_ptr<Handler>> retired_;  // removed this turn: destroyed at its end
     std::function<void()> end_of_turn_;
 };

@@ -32,7 +32,9 @@ void Server::run()
 void Server::accept_clients()
 {
     // TODO: Accept (README §3.1): loop on accept4(listener, SOCK_NONBLOCK | SOCK_CLOEXEC)
-    //   in both modes until EAGAIN (return). EINTR, ECONNABORTED, EPROTO: that one gave up, go on.
+    //   in both modes until EAGAIN (return), or until limits_.accept_budget clients were accepted
+    //   in this call: then reactor_.call_again(listener_key_) and return (the rest next turn).
+    //   EINTR, ECONNABORTED, EPROTO: that one gave up, go on.
     //   EMFILE, ENFILE: refuse_connection() and go on; if it could not, pause_accepting() and
     //   return (never retry at once: that is a busy loop; never give up for good). Other errors:
     //   throw kit::SysError. Each new socket: admit(std::move(sock)).

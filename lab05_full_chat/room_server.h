@@ -45,6 +45,10 @@ struct ServerLimits {
     /// Bytes read from one client per reactor turn at most, so that one flooding client cannot
     /// starve the others (README §2.3).
     std::size_t read_budget = 64 * 1024;
+    /// Connections accepted per reactor turn at most. Each join is announced to every member,
+    /// and the announcements are written at the end of the turn: a burst of 10,000 connections
+    /// accepted in one turn would queue 10,000 x 10,000 notices before the first is written.
+    std::size_t accept_budget = 16;
     /// After SIGINT/SIGTERM, how long the server keeps writing what is queued before it closes
     /// every connection anyway (README §3.5).
     std::chrono::milliseconds shutdown_deadline{2000};
@@ -52,17 +56,17 @@ struct ServerLimits {
 
 /// @brief One connected client: its socket, its registration and its two buffers.
 struct Connection {
-    ClientId id = 0;   ///< the chat id: 1, 2, 3, ... never reused (not the fd)
-    kit::Fd sock;      ///< nonblocking, close-on-exec
-    Key key = 0;       ///< its Reactor registration
+    ClientId id = 0;  ///< the chat id: 1, 2, 3, ... never reused (not the fd)
+    kit::Fd sock;     ///< nonblocking, close-on-exec
+    Key key = 0;      ///< its Reactor registration
     nb::LineBuffer input{chat::kMaxLineBytes};  ///< bytes of a line not complete yet
-    std::string output;             ///< bytes for this client the kernel has not taken yet...
-    std::size_t output_start = 0;   ///< ...from this offset on (the prefix before it went out)
-    bool dirty = false;     ///< in the server's dirty list: flush() at the end of this turn
-    bool writable_armed = false;  ///< EPOLLOUT is in its registration right now
-    bool closing = false;   ///< close once output is empty (close_after_flush, shutdown)
-    bool dead = false;      ///< to be dropped by drop_dead() (why_dead says why)
-    std::string why_dead;   ///< for the log line: "left", "connection reset", ...
+    std::string output;            ///< bytes for this client the kernel has not taken yet...
+    std::size_t output_start = 0;  ///< ...from this offset on (the prefix before it went out)
+    bool dirty = false;            ///< in the server's dirty list: flush() at the end of this turn
+    bool writable_armed = false;   ///< EPOLLOUT is in its registration right now
+    bool closing = false;          ///< close once output is empty (close_after_flush, shutdown)
+    bool dead = false;             ///< to be dropped by drop_dead() (why_dead says why)
+    std::string why_dead;          ///< for the log line: "left", "connection reset", ...
 
     /// @brief Bytes queued, not written yet.
     [[nodiscard]] std::size_t pending() const { return output.size() - output_start; }
@@ -105,7 +109,7 @@ public:
 private:
     // Yours, in room_server.cpp.
 
-    /// Accept until EAGAIN (both modes); EMFILE/ENFILE: refuse_connection(), never stop for good
+    /// Accept until EAGAIN (both modes) or accept_budget, then call_again; EMFILE/ENFILE: refuse_connection(), never stop for good
     /// and never spin (README §3.1). Each new socket goes to admit().
     void accept_clients();
     /// Read @p conn: at most read_budget bytes, then call_again (README §2.3); each complete line
@@ -169,8 +173,8 @@ private:
     // By id, for send(): one hash lookup per recipient. unique_ptr: a Connection never moves, so
     // its handler can hold its address.
     std::unordered_map<ClientId, std::unique_ptr<Connection>> connections_;
-    std::vector<ClientId> dirty_;  // clients with new output this turn, each once
-    std::vector<ClientId> dead_;   // clients marked dead, not dropped yet
+    std::vector<ClientId> dirty_;    // clients with new output this turn, each once
+    std::vector<ClientId> dead_;     // clients marked dead, not dropped yet
     std::vector<char> read_buffer_;  // one for all clients: reads never need one each
 };
 

@@ -19,8 +19,7 @@
 
 namespace room {
 
-Server::Server(kit::Fd listener, chat::Mode mode, kit::Fd stop, ServerLimits limits,
-               const Log& log)
+Server::Server(kit::Fd listener, chat::Mode mode, kit::Fd stop, ServerLimits limits, const Log& log)
     : listener_(std::move(listener)),
       stop_(std::move(stop)),
       limits_(limits),
@@ -33,9 +32,8 @@ Server::Server(kit::Fd listener, chat::Mode mode, kit::Fd stop, ServerLimits lim
     kit::ignore_sigpipe();
     // accept_clients() runs until EAGAIN: a blocking listener would block there instead.
     nb::set_nonblocking(listener_.get());
-    listener_key_ = reactor_.add(listener_.get(), EPOLLIN, [this](std::uint32_t) {
-        accept_clients();
-    });
+    listener_key_ =
+        reactor_.add(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_clients(); });
     // The signals arrive as a readable descriptor, like any client (README §2.2).
     stop_key_ = reactor_.add(stop_.get(), EPOLLIN, [this](std::uint32_t) { on_stop(); });
     reactor_.set_end_of_turn([this] { end_of_turn(); });
@@ -64,9 +62,8 @@ void Server::admit(kit::Fd sock)
     Connection& conn = *owned;
     conn.id = next_id_++;
     conn.sock = std::move(sock);
-    conn.key = reactor_.add(conn.sock.get(), EPOLLIN, [this, c = &conn](std::uint32_t events) {
-        on_event(*c, events);
-    });
+    conn.key = reactor_.add(conn.sock.get(), EPOLLIN,
+                            [this, c = &conn](std::uint32_t events) { on_event(*c, events); });
     connections_.emplace(conn.id, std::move(owned));
     log_.debug("client #%llu joined (fd %d), %zu connected",
                static_cast<unsigned long long>(conn.id), conn.sock.get(), connections_.size());

@@ -47,7 +47,8 @@ std::size_t max_clients_from(const std::string& text, const kit::ProgramInfo& in
     const unsigned long long value = std::strtoull(text.c_str(), &end, 10);
     if (text.empty() || text[0] == '-' || *end != '\0' || errno != 0 || value < 1 ||
         value > 1000000) {
-        std::fprintf(stderr, "chat_server: --max-clients wants a number from 1 to 1000000, not '%s'\n%s",
+        std::fprintf(stderr,
+                     "chat_server: --max-clients wants a number from 1 to 1000000, not '%s'\n%s",
                      text.c_str(), kit::usage_text(info).c_str());
         std::exit(2);
     }
@@ -63,7 +64,10 @@ int main(int argc, char** argv)
         "lab05: the full chat room (a reactor, commands, limits, graceful shutdown)",
         {{"mode", "lt|et", "epoll triggering: level (lt) or edge (et)", "et", {"lt", "et"}},
          {"max-clients", "N", "members at most; one more is told the room is full", "10000", {}},
-         {"log", "info|debug", "what to log on stderr (debug: every join and departure)", "info",
+         {"log",
+          "info|debug",
+          "what to log on stderr (debug: every join and departure)",
+          "info",
           {"info", "debug"}}}};
     const kit::Options options = kit::parse_command_line(argc, argv, info);
     const chat::Mode mode = options.get("mode") == "lt" ? chat::Mode::Lt : chat::Mode::Et;

@@ -79,7 +79,8 @@ GRADED_TEST(Reactor, AddRegistersAFreshKeyInTheChosenMode, 3,
     for (const chat::Mode mode : kModes) {
         room::Reactor reactor(mode);
         const int flags = ::fcntl(reactor.epoll_fd(), F_GETFD);
-        EXPECT_TRUE(flags >= 0 && (flags & FD_CLOEXEC) != 0) << "the epoll fd must be close-on-exec";
+        EXPECT_TRUE(flags >= 0 && (flags & FD_CLOEXEC) != 0)
+            << "the epoll fd must be close-on-exec";
         Event a;
         Event b;
         const room::Key ka = reactor.add(a.fd.get(), EPOLLIN, [](std::uint32_t) {});
@@ -93,7 +94,8 @@ GRADED_TEST(Reactor, AddRegistersAFreshKeyInTheChosenMode, 3,
         ASSERT_EQ(found.count(a.fd.get()), 1u) << name_of(mode) << ": fd not in the epoll set";
         ASSERT_EQ(found.count(b.fd.get()), 1u) << name_of(mode) << ": fd not in the epoll set";
         EXPECT_EQ(found.at(a.fd.get()) & (EPOLLIN | EPOLLOUT), static_cast<unsigned>(EPOLLIN));
-        EXPECT_EQ(found.at(b.fd.get()) & (EPOLLIN | EPOLLOUT), static_cast<unsigned>(EPOLLIN | EPOLLOUT));
+        EXPECT_EQ(found.at(b.fd.get()) & (EPOLLIN | EPOLLOUT),
+                  static_cast<unsigned>(EPOLLIN | EPOLLOUT));
         EXPECT_EQ((found.at(a.fd.get()) & EPOLLET) != 0, mode == chat::Mode::Et)
             << name_of(mode) << ": EPOLLET is for et only";
     }
@@ -130,7 +132,8 @@ GRADED_TEST(Reactor, KeysAreNeverReused, 3,
         Event e;  // the same fd number, most likely, every time
         const room::Key key = reactor.add(e.fd.get(), EPOLLIN, [](std::uint32_t) {});
         for (const room::Key old : keys)
-            ASSERT_NE(key, old) << "key " << key << " was given out twice (fd " << e.fd.get() << ")";
+            ASSERT_NE(key, old) << "key " << key << " was given out twice (fd " << e.fd.get()
+                                << ")";
         keys.push_back(key);
         reactor.remove(key);
         EXPECT_FALSE(reactor.contains(key));
@@ -243,7 +246,8 @@ GRADED_TEST(Reactor, ModifyChangesWhatIsWaitedFor, 3,
         reactor.modify(key, EPOLLIN | EPOLLOUT);
         const auto found = registrations(reactor.epoll_fd());
         ASSERT_EQ(found.count(write_end.get()), 1u);
-        EXPECT_EQ(found.at(write_end.get()) & (EPOLLIN | EPOLLOUT), static_cast<unsigned>(EPOLLIN | EPOLLOUT));
+        EXPECT_EQ(found.at(write_end.get()) & (EPOLLIN | EPOLLOUT),
+                  static_cast<unsigned>(EPOLLIN | EPOLLOUT));
         EXPECT_EQ((found.at(write_end.get()) & EPOLLET) != 0, mode == chat::Mode::Et)
             << name_of(mode) << ": modify must keep the mode's EPOLLET";
         EXPECT_EQ(reactor.run_once(0), 1u) << name_of(mode) << ": EPOLLOUT was asked for";
@@ -257,10 +261,11 @@ GRADED_TEST(Reactor, ModifyChangesWhatIsWaitedFor, 3,
     }
 }
 
-GRADED_TEST(Reactor, CallAgainDispatchesWithoutANewEvent, 4,
-            "a handler that stopped at its read budget asks call_again: the next turn calls it with "
-            "EPOLLIN without waiting, though edge-triggered epoll reports nothing new "
-            "(Reactor::call_again, run_once, README §2.4)")
+GRADED_TEST(
+    Reactor, CallAgainDispatchesWithoutANewEvent, 4,
+    "a handler that stopped at its read budget asks call_again: the next turn calls it with "
+    "EPOLLIN without waiting, though edge-triggered epoll reports nothing new "
+    "(Reactor::call_again, run_once, README §2.4)")
 {
     room::Reactor reactor(chat::Mode::Et);
     int pipe_fds[2];

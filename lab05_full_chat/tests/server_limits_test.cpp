@@ -116,7 +116,8 @@ GRADED_TEST_P(Fairness, AFloodDoesNotHoldUpAnotherClientsLine, 5,
     int queued = 0;
     for (; queued < 120 && unsent.empty(); ++queued) {
         const std::string line = numbered_line("flood", queued, 999) + "\n";
-        const ssize_t n = ::send(flooder.fd(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        const ssize_t n =
+            ::send(flooder.fd(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n < static_cast<ssize_t>(line.size())) unsent = line.substr(n > 0 ? n : 0);
     }
     pinger.send_line("ping");
@@ -235,8 +236,8 @@ GRADED_TEST_P(Idle, SleepsInEpollWaitOnceTheQueuesDrained, 4,
         const std::string line = numbered_line("fill", i, 4000);
         talker.send_line(line);
         sent += said(1, line).size() + 1;
-        testkit::eventually([&] { return counts.snapshot().writes_would_block > 0; },
-                            Duration(50), Duration(1));
+        testkit::eventually([&] { return counts.snapshot().writes_would_block > 0; }, Duration(50),
+                            Duration(1));
         if (counts.snapshot().writes_would_block > 0) break;
     }
     ASSERT_GT(counts.snapshot().writes_would_block, 0u)

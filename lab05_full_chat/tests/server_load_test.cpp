@@ -46,9 +46,9 @@ GRADED_TEST(Load, AThousandClientsTenWhispersEachNoneLost, 5,
             int id = 0;
             int sender = -1;
             int number = -1;
-            ASSERT_EQ(std::sscanf(line.c_str(), "ClientID %d whispers >> m%d-%d", &id, &sender,
-                                  &number),
-                      3)
+            ASSERT_EQ(
+                std::sscanf(line.c_str(), "ClientID %d whispers >> m%d-%d", &id, &sender, &number),
+                3)
                 << "round " << round << ": " << testkit::printable(line);
             ASSERT_TRUE(sender >= 0 && sender < kSenders && id == sender + 2)
                 << testkit::printable(line);

@@ -43,12 +43,15 @@ void Server::run()
 void Server::accept_clients()
 {
     // BEGIN SOLUTION Accept (README §3.1): loop on accept4(listener, SOCK_NONBLOCK | SOCK_CLOEXEC)
-    // | in both modes until EAGAIN (return). EINTR, ECONNABORTED, EPROTO: that one gave up, go on.
+    // | in both modes until EAGAIN (return), or until limits_.accept_budget clients were accepted
+    // | in this call: then reactor_.call_again(listener_key_) and return (the rest next turn).
+    // | EINTR, ECONNABORTED, EPROTO: that one gave up, go on.
     // | EMFILE, ENFILE: refuse_connection() and go on; if it could not, pause_accepting() and
     // | return (never retry at once: that is a busy loop; never give up for good). Other errors:
     // | throw kit::SysError. Each new socket: admit(std::move(sock)).
     // STUB: kit::todo("Server::accept_clients");
-    while (true) {
+    for (std::size_t accepted = 0;; ++accepted) {
+        if (accepted == limits_.accept_budget) return reactor_.call_again(listener_key_);
         kit::Fd sock(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!sock) {
             const int err = errno;
