@@ -1,7 +1,8 @@
 // chat_bench: lab05's load benchmark (ungraded; make bench runs it through tools/bench_lab05.sh).
 //
 //   chat_bench --target NAME=KIND:PATH [--target ...] [--rows 10x10,100x10,1000x5,5000x5]
-//              [--runs 3] [--size 64] [--window 8] [--deliveries 300000] [--server-cpu 0]
+//              [--runs 3] [--size 64] [--window 8] [--deliveries 300000 | --messages M]
+//              [--server-cpu 0]
 //              [--log-dir DIR] [--tsv FILE] [--compare NAME]
 //   chat_bench --target ... --memory 10000          resident memory per idle client
 //   chat_bench --target ... --perf FILE             one run with `perf record` on the server
@@ -41,7 +42,7 @@ using bench::Target;
 constexpr const char* kUsage =
     "usage: chat_bench --target NAME=KIND:PATH|NAME=KIND@HOST:PORT [--target ...]\n"
     "         (KIND: chat, room, redis; PATH: started by the bench, HOST:PORT: already running)\n"
-    "         [--rows NxK,...] [--runs R] [--size S] [--window W] [--deliveries D]\n"
+    "         [--rows NxK,...] [--runs R] [--size S] [--window W] [--deliveries D | --messages M]\n"
     "         [--server-cpu C] [--log-dir DIR] [--tsv FILE] [--compare NAME]\n"
     "         [--memory N] [--perf FILE] [--wrap 'CMD ARGS']\n";
 
@@ -57,6 +58,7 @@ struct Options {
     int size = 64;
     int window = 8;
     long deliveries = 300000;  // per run; M follows from it (at least 2 windows per sender)
+    int messages = 0;          // M itself, when given (--messages): then --deliveries is ignored
     int server_cpu = -1;
     std::string log_dir;
     std::string tsv;
@@ -103,6 +105,8 @@ Options parse(int argc, char** argv)
             o.window = std::stoi(value);
         } else if (flag == "--deliveries") {
             o.deliveries = std::stol(value);
+        } else if (flag == "--messages") {
+            o.messages = std::stoi(value);
         } else if (flag == "--server-cpu") {
             o.server_cpu = std::stoi(value);
         } else if (flag == "--log-dir") {
@@ -144,6 +148,7 @@ bench::StartOptions start_options(const Options& o, const Target& target, int cl
 // Messages per sender: enough for about --deliveries deliveries, and at least two windows.
 int messages_for(const Options& o, const Row& row, Kind kind)
 {
+    if (o.messages > 0) return o.messages;
     const long receivers = kind == Kind::Redis ? row.clients : row.clients - 1;
     const long m = o.deliveries / (static_cast<long>(row.senders) * std::max(1L, receivers));
     return static_cast<int>(std::max<long>(m, 2L * o.window));
