@@ -326,8 +326,15 @@ int table(const Options& o, std::uint64_t fd_limit)
     return failed.empty() ? 0 : 1;
 }
 
-int memory(const Options& o)
+int memory(const Options& o, std::uint64_t fd_limit)
 {
+    if (static_cast<std::uint64_t>(o.memory) + 32 > fd_limit) {
+        std::fprintf(stderr,
+                     "chat_bench: %d clients need about %d descriptors, the limit is %llu (raise "
+                     "the hard limit: ulimit -Hn)\n",
+                     o.memory, o.memory + 32, static_cast<unsigned long long>(fd_limit));
+        return 1;
+    }
     std::printf(
         "\nresident memory (VmRSS) per idle client: %d clients connected, greeted and "
         "quiet\n\n",
@@ -366,7 +373,7 @@ int main(int argc, char** argv)
         const std::uint64_t fd_limit = bench::raise_fd_limit();
         std::fprintf(stderr, "chat_bench: open-file limit (RLIMIT_NOFILE) raised to %llu\n",
                      static_cast<unsigned long long>(fd_limit));
-        if (o.memory > 0) return memory(o);
+        if (o.memory > 0) return memory(o, fd_limit);
         if (!o.perf.empty()) {
             // One run of the first row, on the first target, with perf on its server.
             const LoadResult r = run_once(o, o.targets.front(), o.rows.front(), true);
