@@ -94,8 +94,8 @@ GRADED_TEST(SlowConsumers, ANonReaderIsDroppedAndTheOthersCarryOn, 5,
 GRADED_TEST_P(Fairness, AFloodDoesNotHoldUpAnotherClientsLine, 5,
               "a client that floods gets at most the read budget per turn: another client's line "
               "goes out while the flood is still being read. Without the budget, an edge-"
-              "triggered server reads the flood to its end first (Server::read_from, call_again, "
-              "README §2.3)")
+              "triggered server reads the flood to its end first; with it, call_again brings the "
+              "server back for the rest (Server::read_from, README §2.3-2.4)")
 {
     ServerProcess server(mode_flags(), flood_options());
     // The flooder's send buffer is large, so that the whole flood is queued at once below.
@@ -107,14 +107,14 @@ GRADED_TEST_P(Fairness, AFloodDoesNotHoldUpAnotherClientsLine, 5,
     LineClient watcher = join(server, 3);
     EXPECT_EQ(flooder.expect_line(), joined(3));
     EXPECT_EQ(pinger.expect_line(), joined(3));
-    // With the server stopped, queue 120 lines of 1000 bytes (as many as the kernel takes), then
+    // With the server stopped, queue 90 lines of 1000 bytes (as many as the kernel takes), then
     // the pinger's line. When the server runs again it finds both clients readable, the flooder
     // first. The watcher hears everyone, in the order the server read them: the ping must come
     // before the last line of the flood. (Under 256 KiB in all: nobody is dropped for it.)
     server.process.send_signal(SIGSTOP);
     std::string unsent;
     int queued = 0;
-    for (; queued < 120 && unsent.empty(); ++queued) {
+    for (; queued < 90 && unsent.empty(); ++queued) {
         const std::string line = numbered_line("flood", queued, 999) + "\n";
         const ssize_t n =
             ::send(flooder.fd(), line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -133,8 +133,19 @@ GRADED_TEST_P(Fairness, AFloodDoesNotHoldUpAnotherClientsLine, 5,
     EXPECT_LT(flood_before_ping, queued)
         << "the server read all " << queued << " lines (" << queued * 1000 << " bytes) of the "
         << "flood before the other client's line, which was waiting all along";
-    for (int i = flood_before_ping; i < queued; ++i)
-        ASSERT_EQ(watcher.expect_line(), said(1, numbered_line("flood", i, 999)));
+    // The rest of the flood sits in the server's receive queue, where no new edge reports it:
+    // in ET only call_again brings the server back to it.
+    for (int i = flood_before_ping; i < queued; ++i) {
+        std::string line;
+        try {
+            line = watcher.expect_line();
+        } catch (const testkit::Failure& e) {
+            FAIL() << "line " << i << " of the " << queued << " of the flood never came: the "
+                   << "server stopped at its read budget and did not come back (call_again)\n"
+                   << e.what();
+        }
+        ASSERT_EQ(line, said(1, numbered_line("flood", i, 999)));
+    }
 }
 
 GRADED_TEST_P(
