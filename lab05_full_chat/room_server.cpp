@@ -46,10 +46,8 @@ void Server::read_from(Connection& conn)
     // TODO: Read with a budget (README §2.3, §2.4): loop on nb::read_some(conn's fd,
     //   read_buffer_, but never more than the budget left of limits_.read_budget). WouldBlock:
     //   return. Eof: mark_dead "left"; PeerGone: mark_dead "connection reset"; return. Ok: take the
-    //   bytes off the budget; if conn is closing, drop them; else append them to conn.input (made
-    //   on demand: std::make_unique<nb::LineBuffer>(chat::kMaxLineBytes)) and hand every complete
-    //   line to room_.on_line(conn.id, ...) (TooLong: room_.on_too_long); reset conn.input once
-    //   it holds nothing (buffered() == 0).
+    //   bytes off the budget; if conn is closing, drop them; else append them to conn.input and
+    //   hand every complete line to room_.on_line(conn.id, ...) (TooLong: room_.on_too_long).
     //   Budget used up: reactor_.call_again(conn.key) and return, the other clients' turn (under
     //   EPOLLET no new edge comes for the bytes already there).
     kit::todo("Server::read_from", conn);

@@ -59,9 +59,7 @@ struct Connection {
     ClientId id = 0;  ///< the chat id: 1, 2, 3, ... never reused (not the fd)
     kit::Fd sock;     ///< nonblocking, close-on-exec
     Key key = 0;      ///< its Reactor registration
-    /// Bytes of a line not complete yet; only while there are some (an idle client holds none:
-    /// a LineBuffer costs some 600 bytes even when empty).
-    std::unique_ptr<nb::LineBuffer> input;
+    nb::LineBuffer input{chat::kMaxLineBytes};  ///< bytes of a line not complete yet
     std::string output;            ///< bytes for this client the kernel has not taken yet...
     std::size_t output_start = 0;  ///< ...from this offset on (the prefix before it went out)
     bool dirty = false;            ///< in the server's dirty list: flush() at the end of this turn

@@ -1,11 +1,13 @@
 // Unit tests of the chat room (chat_room.cpp), in the test process, over a fake Outbox: every
 // expectation is the exact list of lines each client is sent.
-#include <set>
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lab03_epoll_server/protocol.h"
 #include "lab05_full_chat/chat_room.h"
+#include "lab05_full_chat/tests/allocation_counter.h"
 #include "lab05_full_chat/tests/room_test_support.h"
 #include "testkit/failure.h"
 #include "testkit/graded.h"
@@ -193,23 +195,44 @@ GRADED_TEST(RoomChat, IgnoresClientsThatAreNotMembers, 2,
     EXPECT_EQ(w.room.size(), 2u);
 }
 
+namespace {
+
+// An Outbox that keeps where each line was and its length, into space reserved in advance: it
+// allocates nothing itself while the room sends.
+class PointerOutbox : public room::Outbox {
+public:
+    explicit PointerOutbox(std::size_t capacity) { sent.reserve(capacity); }
+    void send(room::ClientId /*to*/, std::string_view line) override
+    {
+        if (sent.size() < sent.capacity()) sent.push_back(line);
+    }
+    void close_after_flush(room::ClientId /*who*/) override {}
+    std::vector<std::string_view> sent;  // views of the room's lines, valid only inside send()
+};
+
+}  // namespace
+
 GRADED_TEST(RoomChat, BuildsABroadcastLineOnceForAllItsRecipients, 2,
-            "ChatRoom::say: build the line once and broadcast() the same bytes: a copy per "
-            "recipient is 1,000 allocations per message in a room of 1,000 (README §4.7)")
+            "ChatRoom::say: build the line once and broadcast() the same bytes: a line per "
+            "recipient is 999 allocations per message in a room of 1,000 (README §4.7)")
 {
-    World w(1000);
-    for (room::ClientId id = 1; id <= 1000; ++id)
-        w.room.join(id);
-    w.out.take();
-    w.room.on_line(500, "hello, everybody");
-    const auto& sent = w.out.sent();
-    ASSERT_EQ(sent.size(), 999u) << "one line to each of the 999 others";
-    std::set<const char*> buffers;
-    for (const auto& s : sent)
-        buffers.insert(s.bytes);
-    EXPECT_EQ(buffers.size(), 1u) << "the 999 recipients were handed " << buffers.size()
-                                  << " different buffers: build the line once";
-    EXPECT_EQ(sent.front().line, "ClientID 500 say >> hello, everybody\n");
+    constexpr room::ClientId kMembers = 1000;
+    PointerOutbox out(2 * kMembers);
+    room::ChatRoom room(out, kMembers);
+    for (room::ClientId id = 1; id <= kMembers; ++id)
+        room.join(id);
+    out.sent.clear();
+    std::size_t allocations = 0;
+    {
+        const roomtest::AllocationCounter counter;
+        room.on_line(500, "hello, everybody");
+        allocations = counter.count();
+    }
+    ASSERT_EQ(out.sent.size(), kMembers - 1) << "one line to each of the 999 others";
+    // The reference allocates once or twice (the line, maybe the name); a copy of the 37-byte
+    // line per recipient is 999 allocations. The bound leaves room for anything else.
+    EXPECT_LT(allocations, 100u) << "saying one line to 999 members made " << allocations
+                                 << " heap allocations: build the line once";
 }
 
 // ---- leaving -----------------------------------------------------------------------------------
@@ -527,22 +550,26 @@ GRADED_TEST(RoomQuit, TheServersLeaveAfterQuitIsIgnored, 2,
 // ---- names cannot forge lines ------------------------------------------------------------------
 
 GRADED_TEST(RoomSpoofing, NoNameMakesALineLookLikeAnotherMembers, 3,
-            "ChatRoom::nick and check_nick: no name holds a space or starts with clientid, so "
-            "'ClientID 3 say >> ...' comes from client 3 only (README §4.5)")
+            "ChatRoom::nick and check_nick: no name holds a space, a control byte or starts with "
+            "clientid, so 'ClientID 3 say >> ...' or 'bob say >> ...' comes from them only (README "
+            "§4.5)")
 {
     World w;
     w.join({1, 2, 3});
+    w.name(2, "bob");
+    // Each attempt would print as somebody else's name: the terminal shows neither '\r' (back to
+    // the start of the line), DEL nor a zero-width space, and "ClientID3" reads as "ClientID 3".
     for (const std::string& attempt :
          {std::string("/nick ClientID 3"), std::string("/nick ClientID3"),
-          std::string("/nick clientid_3"), std::string("/nick bob say >> I owe you"),
-          std::string("/nick ClientID\1773"), std::string("/nick ClientID\302\2403")}) {
+          std::string("/nick clientid_3"), std::string("/nick a\rClientID 3"),
+          std::string("/nick x\rbob"), std::string("/nick bob\177"),
+          std::string("/nick bob\342\200\213"), std::string("/nick Bob"),
+          std::string("/nick bob say >> I owe you")}) {
         w.line(1, attempt);
         EXPECT_EQ(w.line(1, "pay me"),
                   (Lines{{2, {"ClientID 1 say >> pay me\n"}}, {3, {"ClientID 1 say >> pay me\n"}}}))
             << "after '" << testkit::printable(attempt) << "'";
     }
-    w.name(2, "bob");
-    EXPECT_EQ(w.line(1, "/nick Bob"), (Lines{{1, {"error: the name Bob is taken\n"}}}));
 }
 
 GRADED_TEST(RoomSpoofing, NoNameMakesALineLookLikeTheServers, 3,

@@ -27,12 +27,11 @@ public:
     struct Sent {
         ClientId to = 0;
         std::string line;
-        const char* bytes = nullptr;  // where the room's line was: one buffer per broadcast?
     };
 
     void send(ClientId to, std::string_view line) override
     {
-        sent_.push_back({to, std::string(line), line.data()});
+        sent_.push_back({to, std::string(line)});
     }
     void close_after_flush(ClientId who) override { closed_.push_back(who); }
 
@@ -46,9 +45,6 @@ public:
         sent_.clear();
         return lines;
     }
-
-    /// Every send since the last take(), in order (take() forgets them too).
-    [[nodiscard]] const std::vector<Sent>& sent() const { return sent_; }
 
     /// The clients the room asked to close since the last take_closed(), in order.
     std::vector<ClientId> take_closed()
@@ -95,8 +91,9 @@ struct World {
             mine->second.front().size() < expected.size() ||
             mine->second.front().compare(mine->second.front().size() - expected.size(),
                                          expected.size(), expected) != 0) {
-            ADD_FAILURE() << "'" << command << "' from member " << id
-                          << " did not rename it (ChatRoom::nick, README §4.5)";
+            ADD_FAILURE() << "test setup: after '" << command << "' member " << id
+                          << " was not sent its one line '* ... is now " << nick
+                          << "' (ChatRoom::nick, README §4.5)";
         }
     }
 

@@ -78,10 +78,8 @@ void Server::read_from(Connection& conn)
     // BEGIN SOLUTION Read with a budget (README §2.3, §2.4): loop on nb::read_some(conn's fd,
     // | read_buffer_, but never more than the budget left of limits_.read_budget). WouldBlock:
     // | return. Eof: mark_dead "left"; PeerGone: mark_dead "connection reset"; return. Ok: take the
-    // | bytes off the budget; if conn is closing, drop them; else append them to conn.input (made
-    // | on demand: std::make_unique<nb::LineBuffer>(chat::kMaxLineBytes)) and hand every complete
-    // | line to room_.on_line(conn.id, ...) (TooLong: room_.on_too_long); reset conn.input once
-    // | it holds nothing (buffered() == 0).
+    // | bytes off the budget; if conn is closing, drop them; else append them to conn.input and
+    // | hand every complete line to room_.on_line(conn.id, ...) (TooLong: room_.on_too_long).
     // | Budget used up: reactor_.call_again(conn.key) and return, the other clients' turn (under
     // | EPOLLET no new edge comes for the bytes already there).
     // STUB: kit::todo("Server::read_from", conn);
@@ -97,10 +95,9 @@ void Server::read_from(Connection& conn)
         // Closing (it said /quit, or the server is shutting down): read on, so that its FIN
         // finds an empty receive queue, but nothing it says counts any more.
         if (conn.closing) continue;
-        if (!conn.input) conn.input = std::make_unique<nb::LineBuffer>(chat::kMaxLineBytes);
-        conn.input->append(std::string_view(read_buffer_.data(), got.bytes));
+        conn.input.append(std::string_view(read_buffer_.data(), got.bytes));
         while (!conn.dead && !conn.closing) {
-            const nb::LineResult line = conn.input->pop_line();
+            const nb::LineResult line = conn.input.pop_line();
             if (line.status == nb::LineStatus::Incomplete) break;
             if (line.status == nb::LineStatus::TooLong) {
                 room_.on_too_long(conn.id);
@@ -109,8 +106,6 @@ void Server::read_from(Connection& conn)
             }
         }
         if (conn.dead) return;
-        // Every line went out whole: free the buffer, an idle client keeps none (README §3.4).
-        if (conn.input && conn.input->buffered() == 0) conn.input.reset();
     }
     // The budget is used up with bytes perhaps still waiting. Level-triggered, epoll_wait reports
     // them again; edge-triggered it never would: ask the reactor for another call next turn.

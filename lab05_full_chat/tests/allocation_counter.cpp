@@ -1,0 +1,54 @@
+// The replaced global operator new and delete of the unit-test binary (allocation_counter.h). Both
+// use malloc and free, as libstdc++'s do, so a pointer from any allocation function may be freed
+// by any deallocation function here; the array and nothrow forms call these.
+#include "lab05_full_chat/tests/allocation_counter.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+std::atomic<bool> counting{false};
+std::atomic<std::size_t> allocations{0};
+
+}  // namespace
+
+void* operator new(std::size_t size)
+{
+    if (counting.load(std::memory_order_relaxed)) {
+        allocations.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (void* block = std::malloc(size == 0 ? 1 : size)) return block;
+    throw std::bad_alloc();
+}
+
+void operator delete(void* block) noexcept
+{
+    std::free(block);
+}
+
+void operator delete(void* block, std::size_t /*size*/) noexcept
+{
+    std::free(block);
+}
+
+namespace roomtest {
+
+AllocationCounter::AllocationCounter()
+{
+    allocations.store(0);
+    counting.store(true);
+}
+
+AllocationCounter::~AllocationCounter()
+{
+    counting.store(false);
+}
+
+std::size_t AllocationCounter::count() const
+{
+    return allocations.load();
+}
+
+}  // namespace roomtest
