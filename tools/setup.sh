@@ -15,8 +15,10 @@
 # here than as a puzzling error halfway through the build.
 set -euo pipefail
 
+# redis-server: only for make bench (lab05's table compares the chat room with Redis pub/sub); the
+# bench starts its own instance on a free port and never uses the system's service on port 6379.
 packages=(make g++ cmake ninja-build python3 patch libgtest-dev libgmock-dev googletest doxygen graphviz
-          clang-format black flake8)
+          clang-format black flake8 redis-server)
 
 # --- 1. install the packages that are missing ------------------------------------------------------
 if ! command -v dpkg >/dev/null || ! command -v apt-get >/dev/null; then
