@@ -121,6 +121,22 @@ std::string interrupt_blocked_call(const std::function<void()>& call,
     return error;
 }
 
+InterruptedRead read_across_interrupt(const std::function<kit::IoResult(std::span<char>)>& read,
+                                      int peer)
+{
+    InterruptedRead outcome;
+    char buffer[64];
+    outcome.error = interrupt_blocked_call([&] { outcome.result = read(buffer); },
+                                           [&] {
+                                               if (::write(peer, "late", 4) != 4) {
+                                                   throw Failure(
+                                                       "the test could not write to the other end "
+                                                       "of the pair");
+                                               }
+                                           });
+    return outcome;
+}
+
 void poke_thread(pthread_t thread)
 {
     install_handler_once();

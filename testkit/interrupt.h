@@ -6,8 +6,10 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <span>
 #include <string>
 
+#include "common/io_status.h"
 #include "testkit/deadline.h"
 
 namespace testkit {
@@ -37,6 +39,19 @@ void interrupt_thread(pthread_t thread, Duration timeout = kDefaultWait);
 /// @return what @p call threw (std::exception::what()), or "" if it returned normally.
 std::string interrupt_blocked_call(const std::function<void()>& call,
                                    const std::function<void()>& unblock);
+
+/// @brief What read_across_interrupt saw: what the read threw ("" if nothing) and what it returned.
+struct InterruptedRead {
+    std::string error;
+    kit::IoResult result{kit::IoStatus::PeerGone, 0};
+};
+
+/// @brief The "a signal interrupts a blocked read" test of every lab's read function (recv_some,
+/// read_some): @p read reads the empty end of a pair into the 64-byte buffer it is given; once it
+/// blocks, it is interrupted (interrupt_blocked_call), and then 4 bytes ("late") are written to
+/// @p peer, the other end. A read that retries after EINTR returns {Ok, 4}.
+InterruptedRead read_across_interrupt(const std::function<kit::IoResult(std::span<char>)>& read,
+                                      int peer);
 
 /// @brief Send SIGUSR1 to @p thread without waiting (for a storm of interruptions).
 void poke_thread(pthread_t thread);

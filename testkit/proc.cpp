@@ -55,6 +55,22 @@ bool stat_fields(pid_t pid, std::vector<std::string>& fields)
     return fields.size() >= 13;
 }
 
+// Every process whose stat field @p field (as stat_fields counts them: 1 is the parent's pid, 2 the
+// process group) is @p value, in pid order.
+std::vector<pid_t> processes_with_stat_field(std::size_t field, pid_t value)
+{
+    std::vector<pid_t> found;
+    std::vector<long> all;
+    numeric_entries("/proc", all);
+    for (long pid : all) {
+        std::vector<std::string> fields;
+        if (stat_fields(static_cast<pid_t>(pid), fields) && std::stol(fields[field]) == value) {
+            found.push_back(static_cast<pid_t>(pid));
+        }
+    }
+    return found;
+}
+
 std::string readlink_string(const std::string& path)
 {
     char target[4096];
@@ -117,14 +133,7 @@ std::vector<pid_t> children_of(pid_t pid)
     }
     if (!have_children_files) {
         // A kernel without CONFIG_PROC_CHILDREN: find the children by their parent pid instead.
-        std::vector<long> all;
-        numeric_entries("/proc", all);
-        for (long other : all) {
-            std::vector<std::string> fields;
-            if (stat_fields(static_cast<pid_t>(other), fields) && std::stol(fields[1]) == pid) {
-                children.push_back(static_cast<pid_t>(other));
-            }
-        }
+        children = processes_with_stat_field(1, pid);
     }
     std::sort(children.begin(), children.end());
     return children;
@@ -132,16 +141,7 @@ std::vector<pid_t> children_of(pid_t pid)
 
 std::vector<pid_t> processes_in_group(pid_t pgid)
 {
-    std::vector<pid_t> members;
-    std::vector<long> all;
-    numeric_entries("/proc", all);
-    for (long pid : all) {
-        std::vector<std::string> fields;
-        if (stat_fields(static_cast<pid_t>(pid), fields) && std::stol(fields[2]) == pgid) {
-            members.push_back(static_cast<pid_t>(pid));
-        }
-    }
-    return members;
+    return processes_with_stat_field(2, pgid);
 }
 
 char process_state(pid_t pid)

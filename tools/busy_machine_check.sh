@@ -22,8 +22,8 @@ JOBS=$(nproc)
 GENERATOR=()
 command -v ninja >/dev/null && GENERATOR=(-G Ninja)
 LOGS="$BUILD/busy-check"
-STACK="$BUILD/stack-mine"  # the same tree as make check's stack-mine step: it builds once
 labs=$(python3 tools/kit labs)  # every lab, from the manifests
+source tools/kit_copy.sh  # the same tree as make check's stack-mine step: it builds once
 
 hogs=()
 stop_hogs() {
@@ -49,12 +49,8 @@ ref_targets=()
 for lab in $labs; do ref_targets+=(--target "ref-$lab"); done
 cmake --build "$BUILD" -j "$JOBS" "${ref_targets[@]}" >"$LOGS/build-reference.log" 2>&1 ||
   { tail -n 30 "$LOGS/build-reference.log"; exit 1; }
-mkdir -p "$STACK/src"
-tar --exclude='./build*' --exclude="./$BUILD" --exclude=./.git -cf - . | tar -xf - -C "$STACK/src"
-for lab in $labs; do cp -p solutions/"$lab"/* "$STACK/src/$lab/"; done
-{ cmake -S "$STACK/src" -B "$STACK/build" "${GENERATOR[@]}" -DKIT_STACK=mine \
-    -DKIT_VARIANTS=student >/dev/null && cmake --build "$STACK/build" -j "$JOBS"; } \
-  >"$LOGS/build-stack.log" 2>&1 || { tail -n 30 "$LOGS/build-stack.log"; exit 1; }
+STACK=$(stack_mine_tree "$BUILD" "${GENERATOR[@]}" 2>"$LOGS/build-stack.log") &&
+  cmake --build "$STACK" -j "$JOBS" >>"$LOGS/build-stack.log" 2>&1 || { tail -n 30 "$LOGS/build-stack.log"; exit 1; }
 
 cores=$(nproc)
 echo "=== busy-check: $cores CPU hogs (one per core), load before: $(cut -d' ' -f1-3 /proc/loadavg) ==="
@@ -81,7 +77,7 @@ done
 stack_passed=0
 for run in $(seq "$STACK_RUNS"); do
   log="$LOGS/stack-$run.log"
-  if make -C "$STACK/src" --no-print-directory test STACK=mine BUILD="$(realpath "$STACK/build")" \
+  if make -C "$STACK/.." --no-print-directory test STACK=mine BUILD="$(realpath "$STACK")" \
     JOBS="$TEST_JOBS" >"$log" 2>&1; then
     stack_passed=$((stack_passed + 1))
     echo "  student stack run $run/$STACK_RUNS: every test passed"

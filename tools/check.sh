@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make check: the kit's self-test, what CI runs. Each step prints its own report; the summary at the
-# end lists every step with PASS/FAIL and its time, and the exit status is 1 if any step failed.
+# end lists every step with PASS/FAIL, its wall time and its CPU time (user + system, what it costs
+# whatever else the machine is doing), and the exit status is 1 if any step failed.
 #
 #   1 build       configure and build everything (student and reference builds of every lab)
 #   2 skeletons   every lab's manifest (lab.json) matches the tree, and every lab file is exactly what
@@ -12,15 +13,27 @@
 #   7 stack-mine  a student who finished every lab (solutions copied into the lab folders), built with
 #                 STACK=mine (each lab linking the student's own earlier labs), scores 100%
 #   8 mutants     every mutant of tools/mutants/ is caught by a test it names
-#   9 sanitizers  the reference passes every graded test under AddressSanitizer + UBSan
+#   9 sanitizers  the reference passes every graded test under AddressSanitizer + UBSan (the labs'
+#                 code and common/ instrumented; the test harness as in the main build, so ccache
+#                 serves it: see kit_sanitize in cmake/KitLab.cmake)
 #  10 testkit     the autograder's own self-tests
 #  11 docs        the Doxygen walkthrough builds with zero warnings
 #
 # Steps 7, 8 and 9 run side by side: stack-mine and the sanitizer tree mostly compile (one compiler
 # each), the mutants mostly wait on their tests' sockets. ccache, when installed, serves every
-# object that did not change since an earlier build of any of the trees.
+# object that did not change since an earlier build of any of the trees, and every object one tree
+# compiles as another did: the test harness compiles once, even with an empty cache.
+#
+#   tools/check.sh [STEP...]   only the steps named (e.g. `tools/check.sh sanitizers`), in this order;
+#                              the later steps use the main build as an earlier run left it
 set -u
+if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
+  sed -n '2,/^set -u/p' "$0" | sed '$d' | cut -c3-
+  exit 0
+fi
 cd "$(dirname "$0")/.."
+only=" $* "
+want() { [ "$only" = "  " ] || [[ "$only" == *" $1 "* ]]; }
 BUILD=${BUILD:-build}
 JOBS=${JOBS:-$(nproc)}
 TEST_JOBS=${TEST_JOBS:-$((JOBS * 2))}  # tests mostly wait on sockets: run more than one per core
@@ -32,10 +45,20 @@ if command -v ccache >/dev/null; then
   # stack_mine); the build folder's own path is then not part of what a compile depends on.
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(pwd)} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 fi
+source tools/kit_copy.sh
 names=()
 verdicts=()
 times=()
+cpus=()
 check_start=$(date +%s)
+# Each step runs in a subshell that writes `times` at its end: the CPU its programs used (user +
+# system), which, unlike the wall time, does not depend on what else the machine is doing.
+cpu_dir=$(mktemp -d)
+trap 'rm -rf "$cpu_dir"' EXIT
+cpu_seconds() {  # cpu_seconds NAME: the step's CPU seconds, from the second line of its `times`
+  awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, part, "m"); t += part[1] * 60 + part[2] }
+                 printf "%d", t + 0.5 }' "$cpu_dir/$1" 2>/dev/null
+}
 
 step() {
   local name=$1
@@ -43,15 +66,16 @@ step() {
   local start=$(date +%s)
   echo
   echo "=== check: $name ==="
-  if "$@"; then verdicts+=(PASS); else verdicts+=(FAIL); fi
+  if ("$@"; status=$?; times >"$cpu_dir/$name"; exit "$status"); then verdicts+=(PASS); else verdicts+=(FAIL); fi
   names+=("$name")
   times+=($(($(date +%s) - start)))
+  cpus+=("$(cpu_seconds "$name")")
 }
 
 configure() {  # configure DIR [cmake args...]
   local dir=$1
   shift
-  cmake -S "${SRC:-.}" -B "$dir" "${GENERATOR[@]}" "$@" >/dev/null
+  cmake -S . -B "$dir" "${GENERATOR[@]}" "$@" >/dev/null
 }
 
 # Build a tree (with JOBS compilers, or $2), showing only what is not a progress line; the status is
@@ -72,27 +96,21 @@ grade() {
 }
 
 stack_mine() {
-  # A copy of the kit in which every lab file is its solution: what a student who finished sees.
-  # Its build tree sits at src/build, as build/ sits in the kit: every unchanged source then has the
-  # same relative path, and ccache serves its object from the main build.
-  local src="$BUILD/stack-mine/src"
-  mkdir -p "$src"
-  tar --exclude='./build*' --exclude="./$BUILD" --exclude=./.git -cf - . | tar -xf - -C "$src"
-  for lab in solutions/*/; do
-    lab=$(basename "$lab")
-    cp -p solutions/"$lab"/* "$src/$lab/"
-  done
-  SRC="$src" configure "$src/build" -DKIT_STACK=mine -DKIT_VARIANTS=student &&
-    quiet_build "$src/build" "$JOBS" $(python3 tools/kit labs) && (cd "$src" && grade --build build --expect all-pass)
+  # What a student who finished sees (tools/kit_copy.sh): every lab file is its solution.
+  local tree
+  tree=$(stack_mine_tree "$BUILD" "${GENERATOR[@]}") &&
+    quiet_build "$tree" "$JOBS" $(python3 tools/kit labs) && (cd "$tree/.." && grade --build build --expect all-pass)
 }
 
 sanitizers() {
-  local tree="$BUILD/san-reference"
+  # In a copy of the kit (tools/kit_copy.sh says why): only the labs' code is compiled anew.
+  local src tree targets=()
   # Only what the graded tests run: the labs' reference programs and test binaries.
-  local targets=()
   for lab in $(python3 tools/kit labs); do targets+=("ref-$lab"); done
-  configure "$tree" -DKIT_SANITIZE=ON -DKIT_VARIANTS=solution && quiet_build "$tree" "$JOBS" "${targets[@]}" &&
-    TIMEOUT_SCALE=${TIMEOUT_SCALE:-3} grade --build "$tree" --reference --expect all-pass
+  src=$(kit_copy "$BUILD" sanitizers) &&
+    tree=$(configure_copy "$src" "${GENERATOR[@]}" -DKIT_SANITIZE=ON -DKIT_VARIANTS=solution) &&
+    quiet_build "$tree" "$JOBS" "${targets[@]}" &&
+    (cd "$tree/.." && TIMEOUT_SCALE=${TIMEOUT_SCALE:-3} grade --build build --reference --expect all-pass)
 }
 
 python_style() {
@@ -107,7 +125,7 @@ start_background() {
   local name=$1
   shift
   bg_start[$name]=$(date +%s)
-  ("$@" >"$BUILD/check-$name.log" 2>&1; echo $? >"$BUILD/check-$name.status") &
+  ("$@" >"$BUILD/check-$name.log" 2>&1; echo $? >"$BUILD/check-$name.status"; times >"$cpu_dir/$name") &
   bg_pid[$name]=$!
 }
 finish_background() {
@@ -118,6 +136,7 @@ finish_background() {
   cat "$BUILD/check-$name.log"
   names+=("$name")
   times+=($(($(date +%s) - ${bg_start[$name]})))
+  cpus+=("$(cpu_seconds "$name")")
   if [ "$(cat "$BUILD/check-$name.status")" = 0 ]; then verdicts+=(PASS); else verdicts+=(FAIL); fi
 }
 
@@ -130,31 +149,33 @@ for tool in cmake g++ python3 patch doxygen dot black flake8; do
   command -v "$tool" >/dev/null || { echo "check: '$tool' is missing: run 'make setup' first"; exit 1; }
 done
 
-step build build_all
-if [ "${verdicts[0]}" = PASS ]; then
-  step skeletons python3 tools/skeletons.py check
-  step tables python3 tools/graded_tables.py check --build "$BUILD"
-  step python python_style
-  step reference grade --build "$BUILD" --reference --expect all-pass
-  step skeleton grade --build "$BUILD" --expect all-fail
+want build && step build build_all
+if [ "${verdicts[0]:-PASS}" = PASS ]; then
+  want skeletons && step skeletons python3 tools/skeletons.py check
+  want tables && step tables python3 tools/graded_tables.py check --build "$BUILD"
+  want python && step python python_style
+  want reference && step reference grade --build "$BUILD" --reference --expect all-pass
+  want skeleton && step skeleton grade --build "$BUILD" --expect all-fail
   mkdir -p "$BUILD"
-  start_background stack-mine stack_mine
-  start_background sanitizers sanitizers
-  step mutants python3 tools/mutants.py --build "$BUILD/mutants" --jobs "$JOBS"
-  finish_background stack-mine
-  finish_background sanitizers
-  step testkit testkit_selftest
+  want stack-mine && start_background stack-mine stack_mine
+  want sanitizers && start_background sanitizers sanitizers
+  want mutants && step mutants python3 tools/mutants.py --build "$BUILD/mutants" --jobs "$JOBS"
+  want stack-mine && finish_background stack-mine
+  want sanitizers && finish_background sanitizers
+  want testkit && step testkit testkit_selftest
 fi
-step docs bash tools/docs.sh "$BUILD"
-
+want docs && step docs bash tools/docs.sh "$BUILD"
 echo
 echo "=== check: summary ==="
 passed=0
 failed=0
+cpu_total=0
+printf '  %-4s %-11s %5s %9s\n' "" step wall CPU
 for i in "${!names[@]}"; do
-  printf '  %-4s %-11s %4ss\n' "${verdicts[$i]}" "${names[$i]}" "${times[$i]}"
+  printf '  %-4s %-11s %4ss %8ss\n' "${verdicts[$i]}" "${names[$i]}" "${times[$i]}" "${cpus[$i]}"
+  cpu_total=$((cpu_total + ${cpus[$i]:-0}))
   if [ "${verdicts[$i]}" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
-echo "  wall time: $(($(date +%s) - check_start)) s on $(nproc) cores"
+echo "  wall time: $(($(date +%s) - check_start)) s on $(nproc) cores; CPU time (user + system): $cpu_total s"
 echo "check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

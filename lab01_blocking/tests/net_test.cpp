@@ -13,6 +13,7 @@
 #include "common/sys_error.h"
 #include "lab01_blocking/net.h"
 #include "testkit/crash.h"
+#include "testkit/expect_sys_error.h"
 #include "testkit/fd_pair.h"
 #include "testkit/graded.h"
 #include "testkit/interrupt.h"
@@ -121,16 +122,12 @@ GRADED_TEST(
 {
     const kit::Fd first = net::listen_tcp("127.0.0.1", 0);
     const std::uint16_t port = net::bound_port(first);
-    try {
-        const kit::Fd second = net::listen_tcp("127.0.0.1", port);
-        FAIL() << "listen_tcp on a port that is already listening must throw";
-    } catch (const kit::SysError& e) {
-        EXPECT_EQ(e.code(), std::errc::address_in_use) << e.what();
-        const std::string message = e.what();
-        EXPECT_NE(message.find("bind"), std::string::npos) << "name the call: " << message;
-        EXPECT_NE(message.find(std::to_string(port)), std::string::npos)
-            << "name the port: " << message;
-    }
+    const std::string message = testkit::expect_sys_error(
+        std::errc::address_in_use, "listen_tcp on a port that is already listening must throw",
+        [&] { const kit::Fd second = net::listen_tcp("127.0.0.1", port); });
+    EXPECT_NE(message.find("bind"), std::string::npos) << "name the call: " << message;
+    EXPECT_NE(message.find(std::to_string(port)), std::string::npos)
+        << "name the port: " << message;
 }
 
 // --- connect_tcp ---------------------------------------------------------------------------------
@@ -159,15 +156,11 @@ GRADED_TEST(ConnectTcp, ReportsConnectionRefusedNamingTheAddress, 4,
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ASSERT_EQ(::bind(reserved.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
     const std::uint16_t port = net::bound_port(reserved);
-    try {
-        const kit::Fd sock = net::connect_tcp("127.0.0.1", port);
-        FAIL() << "connect_tcp to a port nobody listens on must throw";
-    } catch (const kit::SysError& e) {
-        EXPECT_EQ(e.code(), std::errc::connection_refused) << e.what();
-        const std::string message = e.what();
-        EXPECT_NE(message.find("connect"), std::string::npos) << message;
-        EXPECT_NE(message.find(std::to_string(port)), std::string::npos) << message;
-    }
+    const std::string message = testkit::expect_sys_error(
+        std::errc::connection_refused, "connect_tcp to a port nobody listens on must throw",
+        [&] { const kit::Fd sock = net::connect_tcp("127.0.0.1", port); });
+    EXPECT_NE(message.find("connect"), std::string::npos) << message;
+    EXPECT_NE(message.find(std::to_string(port)), std::string::npos) << message;
 }
 
 // --- send_all ------------------------------------------------------------------------------------
@@ -292,12 +285,11 @@ GRADED_TEST(RecvSome, RetriesWhenASignalInterruptsABlockedRecv, 6,
             "(README §4)")
 {
     testkit::FdPair pair = testkit::socket_pair();
-    kit::IoResult got{kit::IoStatus::PeerGone, 0};
-    char buffer[64];
-    const std::string error = testkit::interrupt_blocked_call(
-        [&] { got = net::recv_some(pair.first, buffer); },
-        [&] { ASSERT_EQ(::write(pair.second.get(), "late", 4), 4); });
-    EXPECT_TRUE(error.empty()) << "recv_some threw after a signal interrupted recv(): " << error;
-    EXPECT_EQ(got, (kit::IoResult{kit::IoStatus::Ok, 4}))
+    const testkit::InterruptedRead read = testkit::read_across_interrupt(
+        [&](std::span<char> buffer) { return net::recv_some(pair.first, buffer); },
+        pair.second.get());
+    EXPECT_TRUE(read.error.empty())
+        << "recv_some threw after a signal interrupted recv(): " << read.error;
+    EXPECT_EQ(read.result, (kit::IoResult{kit::IoStatus::Ok, 4}))
         << "the bytes sent after the signal were lost";
 }

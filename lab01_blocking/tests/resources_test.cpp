@@ -8,12 +8,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "common/sys_error.h"
 #include "lab01_blocking/net.h"
 #include "testkit/deadline.h"
+#include "testkit/expect_sys_error.h"
 #include "testkit/graded.h"
 #include "testkit/proc.h"
 
@@ -58,6 +60,19 @@ kit::Fd start_connect(std::uint16_t port)
     return sock;
 }
 
+// Run @p fail, a failing call of @p function (listen_tcp, connect_tcp), and check that it left no
+// descriptor open behind it.
+void expect_failure_closes_its_socket(const std::string& function,
+                                      const std::function<void()>& fail)
+{
+    const std::vector<int> before = testkit::open_fds(::getpid());
+    fail();
+    EXPECT_EQ(testkit::open_fds(::getpid()), before)
+        << "after " << function
+        << " threw, this process holds a descriptor it did not hold before:\n"
+        << testkit::describe_fds(::getpid());
+}
+
 }  // namespace
 
 GRADED_TEST(ListenTcp, ClosesItsSocketWhenBindFails, 4,
@@ -65,16 +80,11 @@ GRADED_TEST(ListenTcp, ClosesItsSocketWhenBindFails, 4,
             "kit::Fd at once, so a throw closes it (README §3.1)")
 {
     const ReservedPort taken = reserve_port(true);
-    const std::vector<int> before = testkit::open_fds(::getpid());
-    try {
-        const kit::Fd second = net::listen_tcp("127.0.0.1", taken.port);
-        FAIL() << "listen_tcp on a port that is already listening must throw";
-    } catch (const kit::SysError& e) {
-        EXPECT_EQ(e.code(), std::errc::address_in_use) << e.what();
-    }
-    EXPECT_EQ(testkit::open_fds(::getpid()), before)
-        << "after listen_tcp threw, this process holds a descriptor it did not hold before:\n"
-        << testkit::describe_fds(::getpid());
+    expect_failure_closes_its_socket("listen_tcp", [&] {
+        testkit::expect_sys_error(
+            std::errc::address_in_use, "listen_tcp on a port that is already listening must throw",
+            [&] { const kit::Fd second = net::listen_tcp("127.0.0.1", taken.port); });
+    });
 }
 
 GRADED_TEST(ConnectTcp, ClosesItsSocketWhenConnectFails, 4,
@@ -82,16 +92,11 @@ GRADED_TEST(ConnectTcp, ClosesItsSocketWhenConnectFails, 4,
             "so a throw closes it (README §3.3)")
 {
     const ReservedPort refusing = reserve_port(false);
-    const std::vector<int> before = testkit::open_fds(::getpid());
-    try {
-        const kit::Fd sock = net::connect_tcp("127.0.0.1", refusing.port);
-        FAIL() << "connect_tcp to a port nobody listens on must throw";
-    } catch (const kit::SysError& e) {
-        EXPECT_EQ(e.code(), std::errc::connection_refused) << e.what();
-    }
-    EXPECT_EQ(testkit::open_fds(::getpid()), before)
-        << "after connect_tcp threw, this process holds a descriptor it did not hold before:\n"
-        << testkit::describe_fds(::getpid());
+    expect_failure_closes_its_socket("connect_tcp", [&] {
+        testkit::expect_sys_error(
+            std::errc::connection_refused, "connect_tcp to a port nobody listens on must throw",
+            [&] { const kit::Fd sock = net::connect_tcp("127.0.0.1", refusing.port); });
+    });
 }
 
 GRADED_TEST(ListenTcp, ListensWithTheBacklogAsked, 4,

@@ -46,13 +46,12 @@ GRADED_TEST(ReadSome, RetriesWhenASignalInterruptsABlockedRead, 2,
             "is neither WouldBlock nor Eof (README §2.3)")
 {
     testkit::FdPair pipe = testkit::pipe_pair();
-    kit::IoResult got{kit::IoStatus::PeerGone, 0};
-    char buffer[64];
-    const std::string error = testkit::interrupt_blocked_call(
-        [&] { got = nb::read_some(pipe.first.get(), buffer); },
-        [&] { ASSERT_EQ(::write(pipe.second.get(), "late", 4), 4); });
-    EXPECT_TRUE(error.empty()) << "read_some threw after a signal interrupted read(): " << error;
-    EXPECT_EQ(got, (kit::IoResult{kit::IoStatus::Ok, 4}))
+    const testkit::InterruptedRead read = testkit::read_across_interrupt(
+        [&](std::span<char> buffer) { return nb::read_some(pipe.first.get(), buffer); },
+        pipe.second.get());
+    EXPECT_TRUE(read.error.empty())
+        << "read_some threw after a signal interrupted read(): " << read.error;
+    EXPECT_EQ(read.result, (kit::IoResult{kit::IoStatus::Ok, 4}))
         << "read_some did not wait for the bytes written after the signal";
 }
 

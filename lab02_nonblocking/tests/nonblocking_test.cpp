@@ -11,10 +11,10 @@
 #include <cstring>
 #include <string>
 
-#include "common/sys_error.h"
 #include "lab01_blocking/net.h"
 #include "lab02_nonblocking/nonblocking.h"
 #include "testkit/crash.h"
+#include "testkit/expect_sys_error.h"
 #include "testkit/fd_pair.h"
 #include "testkit/graded.h"
 
@@ -100,14 +100,11 @@ GRADED_TEST(SetNonblocking, ThrowsSysErrorNamingFcntlForABadFd, 2,
 {
     const int closed = ::dup(STDERR_FILENO);
     ::close(closed);
-    try {
-        nb::set_nonblocking(closed);
-        FAIL() << "set_nonblocking(" << closed << ") on a closed descriptor must throw";
-    } catch (const kit::SysError& e) {
-        EXPECT_EQ(e.error_number(), EBADF) << e.what();
-        EXPECT_NE(std::string(e.what()).find("fcntl"), std::string::npos)
-            << "name the call: " << e.what();
-    }
+    const std::string message = testkit::expect_sys_error(
+        std::errc::bad_file_descriptor,
+        "set_nonblocking(" + std::to_string(closed) + ") on a closed descriptor must throw",
+        [&] { nb::set_nonblocking(closed); });
+    EXPECT_NE(message.find("fcntl"), std::string::npos) << "name the call: " << message;
 }
 
 GRADED_TEST(IsNonblocking, TellsBlockingFromNonblocking, 2,

@@ -47,9 +47,7 @@ GRADED_TEST_P(
     ChatRoom, WelcomesClientsWithIdsFrom1, 2,
     "each new client gets the welcome line with its id, counting from 1 (README §4.3, §3)")
 {
-    ChatServerProcess server(mode());
-    LineClient first = join(server, 1);
-    LineClient second = join(server, 2);
+    auto [server, first, second] = Room<2>(mode());
     first.expect_silence(Duration(100));
 }
 
@@ -57,9 +55,7 @@ GRADED_TEST_P(
     ChatRoom, TwoUsersChatBothWays, 4,
     "a line from one client reaches the other as 'ClientID <id> say >> <text>' (README §4.5)")
 {
-    ChatServerProcess server(mode());
-    LineClient alice = join(server, 1);
-    LineClient bob = join(server, 2);
+    auto [server, alice, bob] = Room<2>(mode());
     alice.send_line("hello bob");
     EXPECT_EQ(bob.expect_line(), said(1, "hello bob"));
     bob.send_line("hi alice");
@@ -71,10 +67,7 @@ GRADED_TEST_P(
 GRADED_TEST_P(ChatRoom, ThreeUsersSenderGetsNothingOfItsOwn, 4,
               "a broadcast goes to every *other* client, never back to the sender (README §4.5)")
 {
-    ChatServerProcess server(mode());
-    LineClient a = join(server, 1);
-    LineClient b = join(server, 2);
-    LineClient c = join(server, 3);
+    auto [server, a, b, c] = Room<3>(mode());
     b.send_line("from b");
     EXPECT_EQ(a.expect_line(), said(2, "from b"));
     EXPECT_EQ(c.expect_line(), said(2, "from b"));
@@ -89,8 +82,7 @@ GRADED_TEST_P(ChatRoom, ThreeUsersSenderGetsNothingOfItsOwn, 4,
 GRADED_TEST_P(ChatRoom, TellsALoneSenderItIsAlone, 2,
               "a sender alone in the room gets 'There is only one in the chat room!' (README §4.5)")
 {
-    ChatServerProcess server(mode());
-    LineClient alone = join(server, 1);
+    auto [server, alone] = Room<1>(mode());
     alone.send_line("anybody here?");
     EXPECT_EQ(alone.expect_line(), kAlone);
     LineClient other = join(server, 2);
@@ -138,9 +130,7 @@ GRADED_TEST_P(
 GRADED_TEST_P(ChatRoom, FramesTwoLinesSentInOneSegment, 2,
               "one recv may hold two lines: each is its own message (README §4.4, mistake 12)")
 {
-    ChatServerProcess server(mode());
-    LineClient a = join(server, 1);
-    LineClient b = join(server, 2);
+    auto [server, a, b] = Room<2>(mode());
     a.send_raw("first\nsecond\n");
     EXPECT_EQ(b.expect_line(), said(1, "first"));
     EXPECT_EQ(b.expect_line(), said(1, "second"));
@@ -152,9 +142,7 @@ GRADED_TEST_P(
     "TCP keeps no message boundaries: a line sent byte by byte is one message, and nothing "
     "goes out before its '\\n' (README §4.4, mistake 12)")
 {
-    ChatServerProcess server(mode());
-    LineClient a = join(server, 1);
-    LineClient b = join(server, 2);
+    auto [server, a, b] = Room<2>(mode());
     const int on = 1;
     ::setsockopt(a.fd(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // one segment per byte
     const std::string text = "one byte at a time";
@@ -173,10 +161,7 @@ GRADED_TEST_P(
     "edge-triggered, one read per event leaves the rest of a burst in the kernel: read until "
     "EAGAIN (README §4.4, mistake 3)")
 {
-    ChatServerProcess server(mode());
-    LineClient sender = join(server, 1);
-    LineClient b = join(server, 2);
-    LineClient c = join(server, 3);
+    auto [server, sender, b, c] = Room<3>(mode());
     const std::vector<std::string> lines = numbered_lines("burst", 1000, 100);  // 100 KB in all
     std::string burst;
     for (const std::string& line : lines)
@@ -201,9 +186,7 @@ GRADED_TEST_P(ChatRoom, SendsExactlyTheBytesOfEachLine, 4,
               "the server sends its lines and nothing else: no padding to a buffer size, no empty "
               "messages (README §5.1 mistake 4, §4.4 mistake 7)")
 {
-    ChatServerProcess server(mode());
-    LineClient a = join(server, 1);
-    LineClient b = join(server, 2);
+    auto [server, a, b] = Room<2>(mode());
     const std::size_t after_welcome = b.bytes_received();
     EXPECT_EQ(after_welcome, welcome(2).size() + 1)
         << "the welcome line is " << welcome(2).size() + 1
@@ -221,9 +204,8 @@ GRADED_TEST_P(
     "ids count up for the server's life; file descriptor numbers are reused at once, so the fd "
     "is no id (README §3, mistake 10)")
 {
-    ChatServerProcess server(mode());
-    const std::size_t baseline = testkit::open_fds(server.process.pid()).size();
-    LineClient stays = join(server, 1);
+    auto [server, stays] = Room<1>(mode());
+    const std::size_t with_stays = server.fd_count();
     for (int id = 2; id <= 6; ++id) {
         {
             LineClient visitor = join(server, id);
@@ -231,9 +213,9 @@ GRADED_TEST_P(
             EXPECT_EQ(stays.expect_line(), said(id, "I am " + std::to_string(id)));
         }
         // Wait until the server closed the visitor's socket: its fd number is free again.
-        ASSERT_TRUE(testkit::wait_until_fd_count(server.process.pid(), baseline + 1))
+        ASSERT_TRUE(server.wait_until_fd_count(with_stays))
             << "the server did not close the socket of client #" << id << " after it left\n"
-            << testkit::describe_fds(server.process.pid());
+            << server.describe_fds();
     }
     LineClient last = join(server, 7);
     last.send_line("last");

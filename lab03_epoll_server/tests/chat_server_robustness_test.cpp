@@ -60,10 +60,8 @@ GRADED_TEST_P(
     "a send to a vanished client fails with ECONNRESET/EPIPE: drop that client, never exit "
     "(README §5.2, mistake 6)")
 {
-    ChatServerProcess server(mode());
-    LineClient talker = join(server, 1);
-    LineClient rude = join(server, 2);  // never reads again: its unread bytes make close send RST
-    LineClient bystander = join(server, 3);
+    // Client #2 never reads again: its unread bytes make its close send RST.
+    auto [server, talker, rude, bystander] = Room<3>(mode());
     const std::vector<std::string> lines = numbered_lines("msg", 100, 1000);
     for (std::size_t i = 0; i < 50; ++i) {
         talker.send_line(lines[i]);
@@ -94,7 +92,7 @@ GRADED_TEST_P(
     "sends use MSG_NOSIGNAL (README §5.2, mistake 6)")
 {
     ChatServerProcess server(mode());
-    const std::size_t baseline = testkit::open_fds(server.process.pid()).size();
+    const std::size_t baseline = server.fd_count();
     {
         LineClient rude = join(server, 1);
         // While the server is stopped: two lines, then a reset. It reads both lines and the reset,
@@ -104,7 +102,7 @@ GRADED_TEST_P(
         rude.close_with_rst();
         server.process.send_signal(SIGCONT);
     }
-    ASSERT_TRUE(testkit::wait_until_fd_count(server.process.pid(), baseline))
+    ASSERT_TRUE(server.wait_until_fd_count(baseline))
         << "the server should have dropped client #1 after its reset\n";
     ASSERT_TRUE(server.process.running());
     LineClient next = join(server, 2);
@@ -116,9 +114,7 @@ GRADED_TEST_P(SlowReceivers, DoNotDelayOthers, 6,
               "a client that never reads must not stall the room: queue its output, arm EPOLLOUT, "
               "never block on one client (README §5, mistake 8)")
 {
-    ChatServerProcess server(mode(), flood_options());
-    LineClient talker = join(server, 1);
-    LineClient fast = join(server, 2);
+    auto [server, talker, fast] = Room<2>(mode(), flood_options());
     const kit::Fd slow = connect_non_reader(server.port);  // client #3: never reads a byte
     talker.send_line("hello");
     ASSERT_EQ(fast.expect_line(), said(1, "hello"));
@@ -143,11 +139,9 @@ GRADED_TEST_P(SlowReceivers, AreDroppedPastTheBound, 4,
               "the output queued for a client that never reads is bounded: past the bound, drop it "
               "(README §5.3, mistake 8)")
 {
-    ChatServerProcess server(mode(), flood_options());
-    LineClient talker = join(server, 1);
-    LineClient fast = join(server, 2);
+    auto [server, talker, fast] = Room<2>(mode(), flood_options());
     kit::Fd slow = connect_non_reader(server.port);  // client #3
-    const std::size_t fds_with_slow = testkit::open_fds(server.process.pid()).size();
+    const std::size_t fds_with_slow = server.fd_count();
     // How much the kernel takes for a client that never reads, before the server has to queue
     // anything, depends on send buffer autotuning (up to tcp_wmem's 4 MB) and so on timing: on a
     // busy machine 600 KB may all fit. So the flood goes on, line by line, until the server drops
@@ -159,7 +153,7 @@ GRADED_TEST_P(SlowReceivers, AreDroppedPastTheBound, 4,
         talker.send_line(line);
         ASSERT_EQ(fast.expect_line(), said(1, line));
         sent += said(1, line).size() + 1;
-        dropped = testkit::open_fds(server.process.pid()).size() < fds_with_slow;
+        dropped = server.fd_count() < fds_with_slow;
         if (dropped) break;
     }
     std::size_t got = 0;
@@ -178,9 +172,7 @@ GRADED_TEST_P(BadInput, OverLongLineGetsAnErrorAndIsNotBroadcast, 4,
               "a line over 4096 bytes gets 'error: ...' back, is not broadcast, and the sender "
               "stays; in ET a long line is read until EAGAIN (README §4.4-4.5, mistake 3)")
 {
-    ChatServerProcess server(mode());
-    LineClient a = join(server, 1);
-    LineClient b = join(server, 2);
+    auto [server, a, b] = Room<2>(mode());
     const std::string longest(4096, 'k');
     a.send_raw(longest + "\n");
     EXPECT_EQ(b.expect_line(), said(1, longest)) << "a line of exactly 4096 bytes is allowed";
@@ -211,9 +203,7 @@ GRADED_TEST_P(
     "a line is bytes up to '\\n': NUL and invalid UTF-8 pass through unchanged; sprintf's %s "
     "would cut at the NUL (README §4.4-4.5, mistake 5)")
 {
-    ChatServerProcess server(mode());
-    LineClient a = join(server, 1);
-    LineClient b = join(server, 2);
+    auto [server, a, b] = Room<2>(mode());
     static constexpr char kGarbage[] = "nul\0byte \xff\xfe bad \xc3\x28 utf-8 \x01\x7f end";
     const std::string garbage(kGarbage, sizeof kGarbage - 1);  // every byte, the NUL included
     a.send_raw(garbage + "\n");
@@ -227,17 +217,17 @@ GRADED_TEST_P(Resources, NoFdLeakAfter1000ConnectDisconnectCycles, 4,
 {
     raise_fd_limit(2048);
     ChatServerProcess server(mode());
-    const std::size_t baseline = testkit::open_fds(server.process.pid()).size();
+    const std::size_t baseline = server.fd_count();
     LineClient stays = join(server, 1);
     for (int i = 0; i < 1000; ++i) {
         LineClient visitor = LineClient::connect(server.port);
         const std::string line = visitor.expect_line();
         ASSERT_EQ(line, welcome(i + 2)) << "cycle " << i << "\n";
     }
-    EXPECT_TRUE(testkit::wait_until_fd_count(server.process.pid(), baseline + 1, Duration(10000)))
+    EXPECT_TRUE(server.wait_until_fd_count(baseline + 1, Duration(10000)))
         << "after 1000 clients came and went, the server should hold its " << baseline
         << " fds plus one client's socket; it holds:\n"
-        << testkit::describe_fds(server.process.pid());
+        << server.describe_fds();
     LineClient last = join(server, 1002);
     last.send_line("done");
     EXPECT_EQ(stays.expect_line(), said(1002, "done"));

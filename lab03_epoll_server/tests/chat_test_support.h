@@ -9,9 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "common/address.h"
@@ -55,6 +59,18 @@ struct ChatServerProcess {
     }
     ChildProcess process;
     std::uint16_t port;
+
+    /// How many fds the server holds now (listener, epoll instance, ... and one per client).
+    [[nodiscard]] std::size_t fd_count() const { return testkit::open_fds(process.pid()).size(); }
+    /// Wait until the server holds @p count fds, e.g. once it closed a departed client's socket.
+    /// @return false if it still holds another number after @p timeout.
+    [[nodiscard]] bool wait_until_fd_count(std::size_t count,
+                                           Duration timeout = testkit::kDefaultWait) const
+    {
+        return testkit::wait_until_fd_count(process.pid(), count, timeout);
+    }
+    /// The server's fds, one per line, for a failure message.
+    [[nodiscard]] std::string describe_fds() const { return testkit::describe_fds(process.pid()); }
 };
 
 /// The welcome line of client @p id, without "\n".
@@ -82,6 +98,34 @@ inline LineClient join(const ChatServerProcess& server, int id)
     }
     return client;
 }
+
+/// A chat_server in one mode with clients #1..#N joined (each checked as join() does): the opening
+/// of most tests, as `auto [server, alice, bob] = Room<2>(mode());`. The clients leave (their
+/// sockets close) before the server is stopped, as when they are declared after it.
+template <std::size_t N>
+struct Room {
+    explicit Room(const std::string& mode, testkit::SpawnOptions options = {})
+        : server(mode, std::move(options)),
+          // A braced list runs its elements in order: client #1 joins first.
+          clients([this]<std::size_t... I>(std::index_sequence<I...>) {
+              return std::array<LineClient, N>{join(server, static_cast<int>(I) + 1)...};
+          }(std::make_index_sequence<N>{}))
+    {
+    }
+    ChatServerProcess server;
+    std::array<LineClient, N> clients;  // destroyed first, being declared last
+
+    /// Element 0 is the server, element i the client #i (the structured binding's names).
+    template <std::size_t I>
+    auto& get()
+    {
+        if constexpr (I == 0) {
+            return server;
+        } else {
+            return clients[I - 1];
+        }
+    }
+};
 
 /// Raise this process's open-file limit to at least @p wanted (up to the hard limit): the test
 /// holds one socket per client, and the server it starts inherits the limit.
@@ -158,3 +202,12 @@ inline std::vector<std::string> numbered_lines(const std::string& prefix, int co
 }
 
 }  // namespace lab03
+
+// A Room unpacks into its server and clients (the tuple protocol of structured bindings).
+template <std::size_t N>
+struct std::tuple_size<lab03::Room<N>> : std::integral_constant<std::size_t, N + 1> {
+};
+template <std::size_t I, std::size_t N>
+struct std::tuple_element<I, lab03::Room<N>> {
+    using type = std::conditional_t<I == 0, lab03::ChatServerProcess, testkit::LineClient>;
+};

@@ -63,6 +63,15 @@ std::string output_of(ChildProcess& child)
     return child.stdout_text();
 }
 
+// The probe's "calls epoll" run, counted and not injected. It stops after its calls until its stdin
+// closes, so that a test reads the counts while it still runs.
+ChildProcess start_epoll_calls(const SyscallCounts& counts)
+{
+    SpawnOptions options = counts.spawn_options(false);
+    options.stdin_pipe = true;
+    return ChildProcess(kProbe, {"calls", "epoll"}, options);
+}
+
 std::string run_probe(const std::vector<std::string>& args, const SpawnOptions& options)
 {
     ChildProcess probe(kProbe, args, options);
@@ -302,9 +311,7 @@ TEST_F(SyscallCounting, IsEmptyBeforeAnyProgramRan)
 TEST_F(SyscallCounting, CountsEpollCallsExactlyAndLive)
 {
     SyscallCounts counts;
-    SpawnOptions options = counts.spawn_options(false);
-    options.stdin_pipe = true;
-    ChildProcess probe(kProbe, {"calls", "epoll"}, options);
+    ChildProcess probe = start_epoll_calls(counts);
     ASSERT_TRUE(probe.wait_for_stdout("done")) << probe.report();
     // The program is still running: the counts are visible while it runs.
     const shortio_counts c = counts.snapshot();
@@ -355,9 +362,7 @@ TEST_F(SyscallCounting, TellsPollFromEpoll)
 TEST_F(SyscallCounting, CountsSurviveSigkill)
 {
     SyscallCounts counts;
-    SpawnOptions options = counts.spawn_options(false);
-    options.stdin_pipe = true;
-    ChildProcess probe(kProbe, {"calls", "epoll"}, options);
+    ChildProcess probe = start_epoll_calls(counts);
     ASSERT_TRUE(probe.wait_for_stdout("done")) << probe.report();
     probe.send_signal(SIGKILL);
     EXPECT_FALSE(probe.expect_exit().exited) << probe.report();
