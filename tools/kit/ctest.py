@@ -184,7 +184,17 @@ def graded_name(listed_name: str) -> str:
 
 SANDBOX = pathlib.Path(__file__).resolve().parent / "sandbox.py"
 OUTPUT_HEAD, OUTPUT_TAIL = 48 << 10, 16 << 10  # the bytes of a test's output a report keeps
-EARLY = "EARLY EXIT:"  # the first words of the grader's line when no result was recorded
+EARLY = "EARLY EXIT:"
+# The environment a test gets: what the testkit reads, nothing of the grader's (no paths of the kit,
+# of the submissions, or of the instructor's home).
+PASSED_ON = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TIMEOUT_SCALE", "NO_COLOR"}
+KIT_PREFIXES = (
+    "KIT_TEST_BUDGET_S",
+    "SHORTIO_",
+    "ASAN_",
+    "UBSAN_",
+    "LSAN_",
+)  # the first words of the grader's line when no result was recorded
 
 
 @dataclasses.dataclass(frozen=True)
@@ -336,7 +346,7 @@ def run_case(case: Case, base: pathlib.Path, sandbox: Sandbox) -> CaseResult:
             f"--gtest_output=json:{work / 'record.json'}",
             "--gtest_color=no",
         ]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("GTEST_", "KIT_SHORTIO"))}
+        env = {k: v for k, v in os.environ.items() if k in PASSED_ON or k.startswith(KIT_PREFIXES)}
         env.update(dict(case.env), TEST_PREMATURE_EXIT_FILE=str(work / "premature"))
         start = time.monotonic()
         subprocess.run(command, env=env, stdin=subprocess.DEVNULL)
