@@ -126,6 +126,12 @@ testkit_selftest() {
   return "${PIPESTATUS[0]}"
 }
 
+# The grader against hostile submissions of lab01 (tools/hostile/: early exits, forged output,
+# reads of the solutions, daemons, a fork bomb, ...), graded as a class is (tools/hostile.py).
+hostile_suite() {
+  python3 tools/hostile.py --build "$BUILD" --jobs "$JOBS"
+}
+
 for tool in cmake g++ python3 patch doxygen dot black flake8; do
   command -v "$tool" >/dev/null || { echo "check: '$tool' is missing: run 'make setup' first"; exit 1; }
 done
@@ -144,6 +150,7 @@ if [ "${verdicts[0]}" = PASS ]; then
   finish_background stack-mine
   finish_background sanitizers
   step testkit testkit_selftest
+  step hostile hostile_suite
 fi
 step docs bash tools/docs.sh "$BUILD"
 
