@@ -88,13 +88,14 @@ build:
 # still lets the others be graded, then grade. The compiler's output goes to $(TREE)/logs/<lab>.build.log
 # and the labs that failed are listed in $(TREE)/not-built: the report prints their errors last, after
 # the score table, where they cannot scroll away (and does not grade the test binaries an earlier
-# build left behind). The reference side of each lab is built too: its test binaries, which no student
-# code runs in, say which graded tests exist and what they are worth.
+# build left behind). The reference side of each lab is built too, where its solution is present: its
+# test binaries, which no student code runs in, say which graded tests exist and what they are worth.
 define grade_recipe
 	$(call configure,$(TREE),$(SAN_FLAGS))
 	@mkdir -p $(TREE)/logs; rm -f $(TREE)/not-built; for lab in $(SELECTED); do \
-	  cmake --build $(TREE) -j $(JOBS) --target $$lab ref-$$lab >$(TREE)/logs/$$lab.build.log 2>&1 \
+	  cmake --build $(TREE) -j $(JOBS) --target $$lab >$(TREE)/logs/$$lab.build.log 2>&1 \
 	    || echo $$lab >> $(TREE)/not-built; \
+	  cmake --build $(TREE) -j $(JOBS) --target ref-$$lab >$(TREE)/logs/ref-$$lab.build.log 2>&1 || true; \
 	done
 	@$(PYTHON) tools/grade.py --build $(TREE) --labs "$(subst $() ,$(comma),$(SELECTED))" --jobs $(JOBS) $(1)
 endef
