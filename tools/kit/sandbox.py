@@ -86,8 +86,33 @@ def reap() -> None:
             return
 
 
-def sweep() -> int:
-    """Kill every process left below this one, until none is left; how many were killed."""
+def kill_everything_of(user: pwd.struct_passwd) -> None:
+    """kill(-1, SIGKILL) as `user`: every process of that user at once (the last resort against a
+    fork bomb that left its process group; it also ends the user's other tests, which a fork bomb
+    starves of processes anyway)."""
+    helper = os.fork()
+    if helper == 0:
+        try:
+            os.setgroups([])
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+            for _ in range(3):
+                os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(helper, 0)
+
+
+def sweep(group: int, user: pwd.struct_passwd | None) -> int:
+    """Kill every process left below this one, until none is left; how many were killed.
+
+    First the test's process group at once (the kernel makes a fork racing a group kill fail, so
+    a fork bomb that stayed in the group ends there), then every child, re-parented ones included,
+    round after round (a setsid daemon left the group)."""
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
     killed, rounds = 0, 0
     while rounds < 10000:
         rounds += 1
@@ -96,11 +121,14 @@ def sweep() -> int:
         if not left:
             return killed
         for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-            except ProcessLookupError:
-                pass
+            for kill, target in ((os.kill, pid), (os.killpg, pid)):
+                try:
+                    kill(target, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            killed += 1
+        if rounds % 20 == 0 and user is not None:
+            kill_everything_of(user)
         # The killed processes' own children are re-parented here; the next round finds them.
         time.sleep(0.01)
     return killed
@@ -167,7 +195,8 @@ def main() -> int:
     signal.setitimer(signal.ITIMER_REAL, args.timeout)
     _, status = os.waitpid(pid, 0)
     signal.setitimer(signal.ITIMER_REAL, 0)
-    swept = sweep()
+    user = pwd.getpwnam(args.user) if args.user and os.geteuid() == 0 else None
+    swept = sweep(pid, user)
     result = {
         "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
