@@ -63,7 +63,7 @@ help:  ## list the commands
 	@echo "  make setup              install the OS packages the kit needs (apt-get), check versions (no make? ./setup)"
 	@echo "  make build              configure and build everything (student and reference)"
 	@echo "  make grade              as test, and write $(BUILD)/results/results.json (Gradescope) and junit.xml"
-	@echo "  make grade-all SUBMISSIONS=dir   grade every submission folder in dir"
+	@echo "  make grade-all SUBMISSIONS=dir [LAB=...]   grade every submission folder in dir (contained: see README)"
 	@echo "  make gradescope [LAB=...]        build the Gradescope autograder zip"
 	@echo "  make check              the kit's self-test (what CI runs)"
 	@echo "  make fresh-check        the README's quick start on a fresh minimal Debian 12 (root, debootstrap)"
@@ -88,12 +88,14 @@ build:
 # still lets the others be graded, then grade. The compiler's output goes to $(TREE)/logs/<lab>.build.log
 # and the labs that failed are listed in $(TREE)/not-built: the report prints their errors last, after
 # the score table, where they cannot scroll away (and does not grade the test binaries an earlier
-# build left behind).
+# build left behind). The reference side of each lab is built too, where its solution is present: its
+# test binaries, which no student code runs in, say which graded tests exist and what they are worth.
 define grade_recipe
 	$(call configure,$(TREE),$(SAN_FLAGS))
 	@mkdir -p $(TREE)/logs; rm -f $(TREE)/not-built; for lab in $(SELECTED); do \
 	  cmake --build $(TREE) -j $(JOBS) --target $$lab >$(TREE)/logs/$$lab.build.log 2>&1 \
 	    || echo $$lab >> $(TREE)/not-built; \
+	  cmake --build $(TREE) -j $(JOBS) --target ref-$$lab >$(TREE)/logs/ref-$$lab.build.log 2>&1 || true; \
 	done
 	@$(PYTHON) tools/grade.py --build $(TREE) --labs "$(subst $() ,$(comma),$(SELECTED))" --jobs $(JOBS) $(1)
 endef
@@ -158,7 +160,7 @@ gradescope:
 
 grade-all:
 	@[ -n "$(SUBMISSIONS)" ] || { echo "make grade-all needs SUBMISSIONS=dir"; exit 2; }
-	@bash tools/grade_all.sh "$(SUBMISSIONS)"
+	@BUILD=$(BUILD) JOBS=$(JOBS) bash tools/grade_all.sh "$(SUBMISSIONS)" "$(LAB)" "$(TESTS)"
 
 # The lab files generated from solutions/ are not formatted on their own: `make skeletons` derives
 # them from the (formatted) solutions. The Python of tools/ is black's (tools/pyproject.toml).

@@ -2,7 +2,9 @@
 // one test cleanly instead of the whole run.
 //
 //   --kit_manifest   print every graded test as "Suite.Name<TAB>points<TAB>lesson" and exit
-//                    (tools/grade.py joins this with CTest's results)
+//                    (tools/grade.py reads it from the reference binaries only, and counts a test
+//                    as passed only from GoogleTest's own record of it: --gtest_output=json and
+//                    TEST_PREMATURE_EXIT_FILE, never from this process's exit status alone)
 //
 // Each test gets a watchdog: if it runs longer than KIT_TEST_BUDGET_S seconds (times TIMEOUT_SCALE)
 // it is stopped with a message that says so, and every child process is killed first. A crash of

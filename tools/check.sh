@@ -145,6 +145,12 @@ testkit_selftest() {
   return "${PIPESTATUS[0]}"
 }
 
+# The grader against hostile submissions of lab01 (tools/hostile/: early exits, forged output,
+# reads of the solutions, daemons, a fork bomb, ...), graded as a class is (tools/hostile.py).
+hostile_suite() {
+  python3 tools/hostile.py --build "$BUILD" --jobs "$JOBS"
+}
+
 for tool in cmake g++ python3 patch doxygen dot black flake8; do
   command -v "$tool" >/dev/null || { echo "check: '$tool' is missing: run 'make setup' first"; exit 1; }
 done
@@ -159,9 +165,11 @@ if [ "${verdicts[0]:-PASS}" = PASS ]; then
   mkdir -p "$BUILD"
   want stack-mine && start_background stack-mine stack_mine
   want sanitizers && start_background sanitizers sanitizers
+  want hostile && start_background hostile hostile_suite
   want mutants && step mutants python3 tools/mutants.py --build "$BUILD/mutants" --jobs "$JOBS"
   want stack-mine && finish_background stack-mine
   want sanitizers && finish_background sanitizers
+  want hostile && finish_background hostile
   want testkit && step testkit testkit_selftest
 fi
 want docs && step docs bash tools/docs.sh "$BUILD"

@@ -3,10 +3,18 @@
 
     grade.py --build build [--labs lab01_blocking,...] [--reference] [--results DIR]
              [--expect all-pass|all-fail] [--jobs N] [--quiet] [--verbose] [--summary]
+             [--tests GLOBS] [--reference-build DIR]
 
-For each lab: every graded test (GRADED_TEST in the lab's tests/) is run by CTest in its own
-process with its own timeout; black-box tests run twice, plainly and under the short-I/O injector
-(".UnderShortIO"), and their points are split between the two runs.
+For each lab: every graded test (GRADED_TEST in the lab's tests/) runs in its own process
+(tools/kit/sandbox.py: its own folder, rlimits, and every process it started killed when it ends;
+as root, as an unprivileged user in a loopback-only network); black-box tests run twice, plainly
+and under the short-I/O injector (".UnderShortIO"), and their points are split between the two runs.
+
+What is trusted: which graded tests exist and their points come from the reference build's test
+binaries (no student code runs in them); a test passed only if GoogleTest itself recorded it as
+passed (its JSON record, its premature-exit file) and the process then exited 0. A test process
+that ended early (an exit() in a static initializer or mid-test) fails with "the program under test
+ended the test process early", whatever its exit status or its output.
 
 The report is made for a student to act on. Failing tests are grouped by their root cause (the TODO
 not done yet, the signal that killed the program, a crash, a timeout, a sanitizer report, else the
@@ -62,7 +70,7 @@ def sanitizer_markers() -> list[str]:
 
 @dataclasses.dataclass
 class Row:
-    """One CTest entry of a lab as the report sees it."""
+    """One test run of a lab as the report sees it."""
 
     lab: str
     name: str  # as listed, plus ".UnderShortIO" for the injector's run
@@ -71,10 +79,12 @@ class Row:
     graded: bool
     points: float
     status: str  # ctest.PASSED, FAILED or SKIPPED
-    lesson: str
-    output: str
-    seconds: float
-    order: int  # story order: unit tests first, then black-box tests, each in their file's order
+    lesson: str = ""
+    output: str = ""
+    seconds: float = 0
+    order: int = (
+        0  # story order: unit tests first, then black-box tests, each in their file's order
+    )
 
     @property
     def passed(self) -> bool:
@@ -93,62 +103,62 @@ def not_built(build: pathlib.Path) -> set[str]:
     return set(listing.read_text().split()) if listing.exists() else set()
 
 
-def grade_lab(build: pathlib.Path, lab: str, reference: bool, jobs: int) -> tuple[list[Row], bool]:
-    """One row per CTest entry of the lab (graded tests with their share of points, and helpers),
-    and whether the lab built."""
+def grade_lab(
+    build: pathlib.Path,
+    lab: str,
+    reference: bool,
+    jobs: int,
+    ref_build: pathlib.Path | None = None,
+    sandbox: ctest.Sandbox | None = None,
+    only: list[str] | None = None,
+) -> tuple[list[Row], bool]:
+    """One row per test run of the lab (graded tests with their share of points, and helpers),
+    and whether the lab built.
+
+    Which tests exist and what they are worth comes from the reference build's test binaries
+    (`ref_build`, default `build`), which no student code runs in; the student's binaries only run
+    the tests, each contained (kit/sandbox.py) and passed only on GoogleTest's own record."""
     binaries = test_binaries(build, lab, reference)
-    # If the student's code does not compile, its test binaries are missing: the reference
-    # binaries still say which graded tests exist, so the report counts them all as failed.
-    ref_binaries = test_binaries(build, lab, True)
+    ref_binaries = test_binaries(ref_build or build, lab, True)
+    if not any(b.exists() for b in ref_binaries.values()) and ref_build is None:
+        # A student's kit without this lab's solution: the list comes from their own binaries,
+        # which only they can fool (grade-all and Gradescope always pass the reference build).
+        ref_binaries = binaries
+    if not any(b.exists() for b in ref_binaries.values()):
+        missing = (
+            "the lab's reference test binaries were not built, and they say which graded tests "
+            f"exist: build ref-{lab} (make build)"
+        )
+        row = Row(lab, "(build)", "(build)", "build", True, 1, ctest.FAILED, missing, missing, 0, 0)
+        return [row], False
     built = all(binaries[k].exists() for k in binaries if ref_binaries[k].exists()) and (
         reference or lab not in not_built(build)
     )
-    prefix = ("ref." if reference else "") + lab + "."
-    results = ctest.run(build, "^" + re.escape(prefix), jobs) if built else {}
     rows: list[Row] = []
-    if not any(b.exists() for b in list(binaries.values()) + list(ref_binaries.values())):
-        rows.append(
-            Row(
-                lab,
-                "(build)",
-                "(build)",
-                "build",
-                True,
-                1,
-                ctest.FAILED,
-                "the lab's test binaries were not built",
-                "no test binary found in " + str(binaries["unit"].parent),
-                0,
-                0,
-            )
-        )
-        return rows, False
-    for kind, binary in binaries.items():
-        source = binary if binary.exists() else ref_binaries[kind]
-        if not source.exists():
+    cases: list[ctest.Case] = []
+    for kind, ref_binary in ref_binaries.items():
+        if not ref_binary.exists():
             continue
-        graded = ctest.manifest(source)
-        for name in ctest.listed_tests(source):
+        graded = ctest.manifest(ref_binary)
+        for name in ctest.listed_tests(ref_binary):
             test = ctest.graded_name(name)
+            if only and not any(fnmatch.fnmatchcase(test, pattern) for pattern in only):
+                continue
             entries = [name] + ([name + SHORTIO] if kind == "blackbox" else [])
             info = graded.get(test, ctest.GradedInfo(0, ""))
             for entry in entries:
-                result = results.get(prefix + entry)
-                rows.append(
-                    Row(
-                        lab,
-                        entry,
-                        test,
-                        kind,
-                        test in graded,
-                        info.points / len(entries),
-                        result.status if result and built else ctest.FAILED,
-                        info.lesson,
-                        result.output if result else "",
-                        result.seconds if result else 0,
-                        len(rows),
-                    )
-                )
+                env = (("KIT_SHORTIO", "1"),) if entry.endswith(SHORTIO) else ()
+                cases.append(ctest.Case(entry, binaries[kind], name, env))
+                points = info.points / len(entries)
+                row = Row(lab, entry, test, kind, test in graded, points, ctest.FAILED)
+                rows.append(dataclasses.replace(row, lesson=info.lesson, order=len(rows)))
+    if not built:
+        return rows, False
+    results = ctest.run_cases(cases, jobs, sandbox)
+    for row in rows:
+        result = results.get(row.name)
+        if result is not None:
+            row.status, row.output, row.seconds = result.status, result.output, result.seconds
     return rows, built
 
 
@@ -197,7 +207,7 @@ def failure_lines(output: str) -> list[str]:
             lines += tail
             break
     # Crashes and timeouts are printed by the testkit after the GoogleTest log stops: first.
-    for marker in ("CRASH:", "TIMEOUT:"):
+    for marker in ("CRASH:", "TIMEOUT:", ctest.EARLY):
         at = next((i for i, line in enumerate(lines) if line.lstrip().startswith(marker)), None)
         if at is not None:
             lines = lines[at : at + 6] + lines[:at] + lines[at + 6 :]
@@ -228,6 +238,8 @@ def excerpt(output: str, max_lines: int = EXAMPLE_LINES) -> list[str]:
 def cause(row: Row) -> str:
     """The root cause of a failure, the key its group shares."""
     text = row.output
+    if text.startswith(ctest.EARLY):
+        return "the program under test ended the test process early"
     todo = re.search(r"TODO not done yet: ([\w:~]+)", text)
     if todo:
         return f"TODO not done yet: {todo.group(1)}"
@@ -556,14 +568,28 @@ def main() -> int:
         help="every test with its own failure (also VERBOSE=1)",
     )
     parser.add_argument("--summary", action="store_true", help="print only the score table")
+    parser.add_argument(
+        "--tests",
+        default="",
+        help="only the graded tests matching these globs (comma-separated, 'Suite.*'): the "
+        "score then counts only them",
+    )
+    parser.add_argument(
+        "--reference-build",
+        default="",
+        help="the build whose reference test binaries say which graded tests exist and their "
+        "points (default: --build); grade-all and Gradescope use the instructor's own build",
+    )
     args = parser.parse_args()
 
     build = pathlib.Path(args.build).resolve()
+    ref_build = pathlib.Path(args.reference_build).resolve() if args.reference_build else None
+    only = [pattern for pattern in args.tests.split(",") if pattern]
     chosen = [lab for lab in args.labs.split(",") if lab] or manifests.names()
     all_rows: list[Row] = []
     table, unbuilt, start = [], [], ""
     for lab in chosen:
-        rows, built = grade_lab(build, lab, args.reference, args.jobs)
+        rows, built = grade_lab(build, lab, args.reference, args.jobs, ref_build, None, only)
         if args.summary:
             score, total = lab_score(rows)
         else:

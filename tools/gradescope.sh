@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # make gradescope [LAB=...]: build the Gradescope autograder zip, build/gradescope/autograder.zip.
 #
-# The zip holds the kit (every committed file) plus Gradescope's two entry points:
-#   setup.sh        run once when the autograder image is built: installs the OS packages
-#   run_autograder  run per submission: copies the student's files over the skeletons, runs
-#                   `make grade`, and puts results.json where Gradescope reads it
+# The zip holds the kit (every committed file but tools/mutants/, whose patches quote solution
+# code, and the hostile suite) and Gradescope's two entry points:
+#   setup.sh        run once, as root, when the autograder image is built (no student code exists
+#                   yet): installs the OS packages, creates the unprivileged user kitgrader, moves
+#                   solutions/ to /autograder/private (root only), builds the reference there
+#                   (/autograder/private/build: which graded tests exist, their points; the earlier
+#                   labs' reference libraries) and makes the rest of the kit read-only
+#   run_autograder  run per submission: grades it with tools/grade_all.sh, as a class of one: the
+#                   submission is compiled and tested as kitgrader in a staging copy of the kit
+#                   without solutions, each test contained (tools/kit/sandbox.py), and the grader
+#                   (root) writes results.json where Gradescope reads it
 # Students submit their lab files (net.cpp, echo.cpp, ...) either flat or in their lab folders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,29 +21,48 @@ out="$build/gradescope"
 rm -rf "$out"
 mkdir -p "$out/zip/kit"
 git archive HEAD | tar -x -C "$out/zip/kit"
-cat > "$out/zip/setup.sh" <<'SETUP'
+rm -rf "$out/zip/kit/tools/mutants" "$out/zip/kit/tools/hostile"
+cat >"$out/zip/setup.sh" <<'SETUP'
 #!/usr/bin/env bash
 set -euo pipefail
-bash /autograder/source/kit/tools/setup.sh
+kit=/autograder/source/kit
+private=/autograder/private
+bash "$kit/tools/setup.sh"
+id kitgrader >/dev/null 2>&1 ||
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin kitgrader
+mkdir -p "$private"
+chmod 700 "$private"
+mv "$kit/solutions" "$private/solutions"
+cd "$kit"
+cmake -S . -B "$private/build" -DKIT_STACK=solutions -DKIT_SOLUTIONS_DIR="$private/solutions" >/dev/null
+targets=()
+for lab in $(python3 tools/kit labs); do targets+=("ref-$lab"); done
+cmake --build "$private/build" -j "$(nproc)" --target "${targets[@]}"
+chown -R root: /autograder/source
+chmod -R go-w /autograder/source
 SETUP
-cat > "$out/zip/run_autograder" <<RUN
+cat >"$out/zip/run_autograder" <<RUN
 #!/usr/bin/env bash
-# Gradescope runs this for each submission.
+# Gradescope runs this for each submission, as root.
 set -uo pipefail
 kit=/autograder/source/kit
 labs="$labs"
+work=/autograder/work
+rm -rf "\$work"
+mkdir -p "\$work/submissions/submission" /autograder/results
+chmod 700 "\$work"
+cp -r /autograder/submission/. "\$work/submissions/submission/"
 cd "\$kit"
-for file in \$(python3 tools/skeletons.py files \$labs); do
-  name=\$(basename "\$file")
-  if [ -f "/autograder/submission/\$file" ]; then
-    cp "/autograder/submission/\$file" "\$file"
-  elif [ -f "/autograder/submission/\$name" ] && [ -n "\$labs" ]; then
-    cp "/autograder/submission/\$name" "\$file"
-  fi
-done
-make --no-print-directory grade \${labs:+LAB=\$labs} BUILD=/autograder/build || true
-mkdir -p /autograder/results
-cp /autograder/build/results/results.json /autograder/results/results.json
+BUILD=/autograder/private/build KIT_SOLUTIONS=/autograder/private/solutions \\
+  bash tools/grade_all.sh "\$work/submissions" "\$labs" "" >"\$work/batch.log" 2>&1
+if [ -f "\$work/submissions/submission/results.json" ]; then
+  cp "\$work/submissions/submission/results.json" /autograder/results/results.json
+else
+  python3 -c 'import json; print(json.dumps({"score": 0, "output": "the autograder failed: tell your instructor"}))' \\
+    >/autograder/results/results.json
+fi
+# For the instructor only (Gradescope shows stdout to instructors): the suspicious-code notes.
+cat "\$work/submissions/instructor-notes.txt" 2>/dev/null
 RUN
 chmod +x "$out/zip/setup.sh" "$out/zip/run_autograder"
 (cd "$out/zip" && python3 -c '

@@ -1,17 +1,26 @@
 """Running CTest and the kit's test binaries, for grade.py and mutants.py alike.
 
-run() runs the tests whose name matches a regex and reads CTest's JUnit report into typed rows;
+run_cases() runs tests of a student's build one process each, contained (kit/sandbox.py), and
+counts a test as passed only when GoogleTest itself recorded it as passed (its JSON record, its
+premature-exit file, then the exit status): what the grader trusts. run() runs the tests whose
+CTest name matches a regex and reads CTest's JUnit report (exit statuses: for the kit's own code);
 must_fail() runs the must-fail tests of a mutant and stops as soon as one passes.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import json
 import os
+import pwd
+import shutil
 import pathlib
 import re
 import signal
 import subprocess
+import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 
 # CTest's JUnit status: "run" (passed), "fail", "skipped" (GTEST_SKIP) or "notrun" / "disabled".
@@ -169,3 +178,199 @@ def graded_name(listed_name: str) -> str:
     GRADED_TEST_P) is graded as "Suite.Name", each instantiation for the full points."""
     suite, _, test = listed_name.partition(".")
     return suite.rsplit("/", 1)[-1] + "." + test.split("/", 1)[0]
+
+
+# --- the grader's runs: what student code cannot forge cheaply ------------------------------------
+
+SANDBOX = pathlib.Path(__file__).resolve().parent / "sandbox.py"
+OUTPUT_HEAD, OUTPUT_TAIL = 48 << 10, 16 << 10  # the bytes of a test's output a report keeps
+EARLY = "EARLY EXIT:"
+# The environment a test gets: what the testkit reads, nothing of the grader's (no paths of the kit,
+# of the submissions, or of the instructor's home).
+PASSED_ON = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TIMEOUT_SCALE", "NO_COLOR"}
+KIT_PREFIXES = (
+    "KIT_TEST_BUDGET_S",
+    "SHORTIO_",
+    "ASAN_",
+    "UBSAN_",
+    "LSAN_",
+)  # the first words of the grader's line when no result was recorded
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One run of one test: `test` ("Suite.Name", as --gtest_list_tests names it) of `binary`."""
+
+    name: str  # the report's name: the test, plus ".UnderShortIO" for the injector's run
+    binary: pathlib.Path
+    test: str
+    env: tuple[tuple[str, str], ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Sandbox:
+    """How student code runs: as `user` (when the grader is root), in a network namespace."""
+
+    user: str = ""
+    netns: bool = False
+    timeout: float = 600  # the backstop; the testkit's watchdog stops a hang long before
+
+
+def default_sandbox() -> Sandbox:
+    """As root: the unprivileged user KIT_SANDBOX_USER (default kitgrader, created if missing;
+    nobody if it cannot be) and a loopback-only network. Otherwise: as the user who grades."""
+    if os.geteuid() != 0:
+        return Sandbox()
+    user = os.environ.get("KIT_SANDBOX_USER", "kitgrader")
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        made = subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent"]
+            + ["--shell", "/usr/sbin/nologin", user],
+            capture_output=True,
+        )
+        if made.returncode != 0:
+            user = "nobody"
+    return Sandbox(user=user, netns=True)
+
+
+def _bounded(path: pathlib.Path) -> str:
+    """A test's output, at most OUTPUT_HEAD + OUTPUT_TAIL bytes of it (endless output stays out)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as out:
+            if size <= OUTPUT_HEAD + OUTPUT_TAIL:
+                return out.read().decode(errors="replace")
+            head = out.read(OUTPUT_HEAD)
+            out.seek(size - OUTPUT_TAIL)
+            tail = out.read()
+    except OSError:
+        return ""
+    cut = f"\n(… {size - OUTPUT_HEAD - OUTPUT_TAIL} bytes of output left out …)\n"
+    return head.decode(errors="replace") + cut + tail.decode(errors="replace")
+
+
+def recorded(record: pathlib.Path, test: str) -> str | None:
+    """What GoogleTest's JSON record says of `test`: PASSED, FAILED, SKIPPED, or None when the
+    record is missing, unreadable or not the record of exactly this one test."""
+    try:
+        data = json.loads(record.read_text())
+        runs = [
+            (suite["name"] + "." + case["name"], case)
+            for suite in data["testsuites"]
+            for case in suite["testsuite"]
+            if case.get("status") == "RUN"
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if len(runs) != 1 or runs[0][0] != test or data.get("tests") != 1:
+        return None
+    case = runs[0][1]
+    if case.get("failures") or data.get("failures"):
+        return FAILED
+    if case.get("result") == "SKIPPED":
+        return SKIPPED
+    return PASSED if case.get("result") == "COMPLETED" else None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def judge(folder: pathlib.Path, case: Case) -> tuple[str, str]:
+    """(status, the grader's note) of a finished run: passed only if GoogleTest's record says this
+    test passed, its premature-exit file is gone and the process then exited 0."""
+    try:
+        status = json.loads((folder / "status").read_text())
+    except (OSError, ValueError):
+        status = {"exit": None, "signal": None, "swept": 0, "timed_out": False}
+    verdict = recorded(folder / "w" / "record.json", case.test)
+    premature = (folder / "w" / "premature").exists()
+    notes = []
+    if status.get("swept"):
+        notes.append(
+            f"GRADER: {status['swept']} process(es) started during the test were still running "
+            "after it ended; the grader killed them (a program must not leave daemons behind)."
+        )
+    how = (
+        f"it was killed by {_signal_name(status['signal'])}"
+        if status.get("signal")
+        else f"it exited with status {status.get('exit')}"
+    )
+    if status.get("timed_out"):
+        how = "the grader's backstop stopped it"
+    if verdict is None or premature:
+        notes.insert(
+            0,
+            f"{EARLY} the program under test ended the test process early ({how}) before "
+            f"GoogleTest recorded a result for {case.test}. A test counts only when GoogleTest "
+            "itself recorded it as passed: an exit() or _Exit() in your code, even in a static "
+            "initializer, fails it.",
+        )
+        return FAILED, "\n".join(notes)
+    if verdict == PASSED and (status.get("exit") != 0 or status.get("signal")):
+        notes.insert(0, f"GRADER: the test passed, but then the test process failed ({how}).")
+        return FAILED, "\n".join(notes)
+    return verdict, "\n".join(notes)
+
+
+def run_case(case: Case, base: pathlib.Path, sandbox: Sandbox) -> CaseResult:
+    folder = pathlib.Path(tempfile.mkdtemp(dir=base))
+    try:
+        folder.chmod(0o711)  # the test's user reaches its own w/, and nothing else here
+        work = folder / "w"
+        work.mkdir(mode=0o700)
+        # GoogleTest deletes this file when RUN_ALL_TESTS returns: if it is still here, the
+        # process ended before that (made by the grader, so that an exit before main counts too).
+        (work / "premature").write_text("")
+        if sandbox.user:
+            account = pwd.getpwnam(sandbox.user)
+            for path in (work, work / "premature"):
+                os.chown(path, account.pw_uid, account.pw_gid)
+        command = [
+            sys.executable,
+            str(SANDBOX),
+            "--dir",
+            str(folder),
+            "--timeout",
+            str(sandbox.timeout),
+            *(["--user", sandbox.user] if sandbox.user else []),
+            *(["--netns"] if sandbox.netns else []),
+            "--",
+            str(case.binary),
+            f"--gtest_filter={case.test}",
+            f"--gtest_output=json:{work / 'record.json'}",
+            "--gtest_color=no",
+        ]
+        env = {k: v for k, v in os.environ.items() if k in PASSED_ON or k.startswith(KIT_PREFIXES)}
+        env.update(dict(case.env), TEST_PREMATURE_EXIT_FILE=str(work / "premature"))
+        start = time.monotonic()
+        subprocess.run(command, env=env, stdin=subprocess.DEVNULL)
+        seconds = time.monotonic() - start
+        status, note = judge(folder, case)
+        output = _bounded(folder / "output")
+        if note:
+            early = note.startswith(EARLY)
+            output = (note + "\n" + output) if early else (output + "\n" + note + "\n")
+        return CaseResult(case.name, status, output, seconds)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_cases(
+    cases: list[Case], jobs: int, sandbox: Sandbox | None = None
+) -> dict[str, CaseResult]:
+    """Run each case in its own contained process, `jobs` at a time: {case name: result}."""
+    sandbox = sandbox if sandbox is not None else default_sandbox()
+    base = pathlib.Path(tempfile.mkdtemp(prefix="kit-grade-"))
+    base.chmod(0o711)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
+            done = pool.map(lambda case: run_case(case, base, sandbox), cases)
+            return {result.name: result for result in done}
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
