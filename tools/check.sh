@@ -11,9 +11,10 @@
 #   5 reference   every graded test passes on solutions/ (plain and under the short-I/O injector)
 #   6 skeleton    every graded test FAILS on the untouched lab files (a test that cannot fail grades nothing)
 #   7 stack-mine  a student who finished every lab (solutions copied into the lab folders), built with
-#                 STACK=mine (each lab linking the student's own earlier labs), scores 100%
+#                 STACK=mine (each lab linking the student's own earlier labs), scores 100% (black-box
+#                 tests once, plainly: step 5 ran their short-I/O twins)
 #   8 mutants     every mutant of tools/mutants/ is caught by a test it names
-#   9 sanitizers  the reference passes every graded test under AddressSanitizer + UBSan (the labs'
+#   9 sanitizers  the reference passes every graded test (plainly) under AddressSanitizer + UBSan (the labs'
 #                 code and common/ instrumented; the test harness as in the main build, so ccache
 #                 serves it: see kit_sanitize in cmake/KitLab.cmake)
 #  10 testkit     the autograder's own self-tests
@@ -99,7 +100,7 @@ stack_mine() {
   # What a student who finished sees (tools/kit_copy.sh): every lab file is its solution.
   local tree
   tree=$(stack_mine_tree "$BUILD" "${GENERATOR[@]}") &&
-    quiet_build "$tree" "$JOBS" $(python3 tools/kit labs) && (cd "$tree/.." && grade --build build --expect all-pass)
+    quiet_build "$tree" "$JOBS" $(python3 tools/kit labs) && (cd "$tree/.." && grade --build build --plain-only --expect all-pass)
 }
 
 sanitizers() {
@@ -110,7 +111,7 @@ sanitizers() {
   src=$(kit_copy "$BUILD" sanitizers) &&
     tree=$(configure_copy "$src" "${GENERATOR[@]}" -DKIT_SANITIZE=ON -DKIT_VARIANTS=solution) &&
     quiet_build "$tree" "$JOBS" "${targets[@]}" &&
-    (cd "$tree/.." && TIMEOUT_SCALE=${TIMEOUT_SCALE:-3} grade --build build --reference --expect all-pass)
+    (cd "$tree/.." && TIMEOUT_SCALE=${TIMEOUT_SCALE:-3} grade --build build --reference --plain-only --expect all-pass)
 }
 
 python_style() {

@@ -111,6 +111,7 @@ def grade_lab(
     ref_build: pathlib.Path | None = None,
     sandbox: ctest.Sandbox | None = None,
     only: list[str] | None = None,
+    plain_only: bool = False,
 ) -> tuple[list[Row], bool]:
     """One row per test run of the lab (graded tests with their share of points, and helpers),
     and whether the lab built.
@@ -144,7 +145,8 @@ def grade_lab(
             test = ctest.graded_name(name)
             if only and not any(fnmatch.fnmatchcase(test, pattern) for pattern in only):
                 continue
-            entries = [name] + ([name + SHORTIO] if kind == "blackbox" else [])
+            twin = kind == "blackbox" and not plain_only
+            entries = [name] + ([name + SHORTIO] if twin else [])
             info = graded.get(test, ctest.GradedInfo(0, ""))
             for entry in entries:
                 env = (("KIT_SHORTIO", "1"),) if entry.endswith(SHORTIO) else ()
@@ -580,6 +582,12 @@ def main() -> int:
         help="the build whose reference test binaries say which graded tests exist and their "
         "points (default: --build); grade-all and Gradescope use the instructor's own build",
     )
+    parser.add_argument(
+        "--plain-only",
+        action="store_true",
+        help="run black-box tests once, without their short-I/O twin (make check's sanitizer and "
+        "stack-mine steps: the main build already ran every twin)",
+    )
     args = parser.parse_args()
 
     build = pathlib.Path(args.build).resolve()
@@ -589,7 +597,9 @@ def main() -> int:
     all_rows: list[Row] = []
     table, unbuilt, start = [], [], ""
     for lab in chosen:
-        rows, built = grade_lab(build, lab, args.reference, args.jobs, ref_build, None, only)
+        rows, built = grade_lab(
+            build, lab, args.reference, args.jobs, ref_build, None, only, args.plain_only
+        )
         if args.summary:
             score, total = lab_score(rows)
         else:
