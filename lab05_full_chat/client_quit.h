@@ -25,8 +25,10 @@
 
 namespace room {
 
-/// @brief How long the client waits for the server to close after the user is done.
-inline constexpr std::chrono::milliseconds kGoodbyeWait{3000};
+/// @brief How long the client waits for the server to close after the user is done. A live
+/// server closes at once; this bounds only a hung one. Generous, so that a server slowed down by
+/// a busy machine is still heard out (a user's Ctrl-C ends the wait earlier).
+inline constexpr std::chrono::milliseconds kGoodbyeWait{10000};
 
 /// @brief True if @p line is `/quit` in any case ("/QUIT", "/Quit"), and nothing else, like
 /// lab04's `exit`: the server's command names are case-insensitive too.
