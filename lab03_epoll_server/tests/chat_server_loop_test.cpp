@@ -83,3 +83,24 @@ GRADED_TEST(ChatServerLoop, AcceptsNonblockingCloseOnExecSockets, 4,
             << ") is blocking: SOCK_NONBLOCK";
     }
 }
+
+GRADED_TEST(ChatServerLoop, CountsIdsOnlyForAcceptedClients, 2,
+            "accept_clients: take next_id_++ only once accept4 returned a socket; the EAGAIN that "
+            "ends an edge-triggered accept loop takes no id (README §4.3, §3)")
+{
+    for (const chat::Mode mode : {chat::Mode::Lt, chat::Mode::Et}) {
+        ServerThread server(mode);
+        std::vector<testkit::LineClient> clients;
+        for (int id = 1; id <= 3; ++id) {
+            // Each client connects once the server sleeps in epoll_wait again: its accept loop
+            // has ended (at EAGAIN, in ET) before the next one arrives.
+            ASSERT_TRUE(testkit::wait_until_blocked(server.tid(), testkit::kDefaultWait,
+                                                    [&] { return server.done(); }))
+                << name(mode) << ": run() did not go back to epoll_wait: " << server.how_it_ended();
+            clients.push_back(testkit::LineClient::connect(server.port()));
+            EXPECT_EQ(clients.back().expect_line(),
+                      "Welcome to the chat room! Your chat ID is: Client #" + std::to_string(id))
+                << name(mode) << ": the clients came one at a time";
+        }
+    }
+}

@@ -129,14 +129,13 @@ GRADED_TEST_P(
     leaver.shutdown_write();
     server.resume();
     for (std::size_t i = 0; i < lines.size(); ++i) {
-        ASSERT_EQ(stays.expect_line(), said(1, lines[i])) << "line " << i << " of " << lines.size()
-                                                          << " sent just before an EOF\n";
+        ASSERT_EQ(stays.expect_line(), said(1, lines[i]))
+            << "line " << i << " of " << lines.size() << " sent just before an EOF\n";
     }
     EXPECT_EQ(leaver.expect_eof(), "")
         << "the server should close the connection of a client that sent EOF";
-    EXPECT_TRUE(server.wait_until_fd_count(with_both - 1))
-        << "the leaver's socket is still open\n"
-        << server.describe_fds();
+    EXPECT_TRUE(server.wait_until_fd_count(with_both - 1)) << "the leaver's socket is still open\n"
+                                                           << server.describe_fds();
     stays.expect_silence(Duration(50));
 }
 
@@ -359,7 +358,8 @@ GRADED_TEST_P(
 
 GRADED_TEST_P(Resources, RefusesClientsBeyondTheFdLimitWithoutHanging, 4,
               "out of fds (EMFILE), a connection left in the accept queue hangs its client (ET) or "
-              "spins the loop (LT): refuse it (README §4.3, mistake 16)")
+              "spins the loop (LT): refuse it, and stop when refuse_connection() says false "
+              "(README §4.3, mistake 16)")
 {
     ChatServerProcess server(mode());
     const pid_t pid = server.process.pid();
