@@ -13,7 +13,9 @@
 #include "lab01_blocking/net.h"
 #include "lab03_epoll_server/chat_server.h"
 #include "testkit/deadline.h"
+#include "testkit/failure.h"
 #include "testkit/interrupt.h"
+#include "testkit/line_client.h"
 
 namespace lab03 {
 
@@ -34,7 +36,7 @@ public:
     ~ServerThread()
     {
         if (!thread_.joinable()) return;
-        if (stop()) {
+        if (!gave_up_ && stop()) {
             thread_.join();
         } else {
             thread_.detach();
@@ -49,7 +51,24 @@ public:
     {
         const std::uint64_t one = 1;
         [[maybe_unused]] const auto n = ::write(state_->stop_fd, &one, sizeof one);
-        return ended_.wait_for(testkit::scaled(timeout)) == std::future_status::ready;
+        gave_up_ = ended_.wait_for(testkit::scaled(timeout)) != std::future_status::ready;
+        return !gave_up_;
+    }
+
+    /// The next line @p client receives, waiting in short slices so that a run() that ends (it
+    /// threw, or returned too early) is noticed at once: "" then, or on timeout.
+    std::string next_line(testkit::LineClient& client,
+                          testkit::Duration timeout = testkit::kDefaultWait)
+    {
+        const testkit::Deadline deadline(timeout);
+        while (!deadline.expired()) {
+            try {
+                return client.expect_line(testkit::Duration(20));
+            } catch (const testkit::Failure&) {
+                if (done()) return {};
+            }
+        }
+        return {};
     }
 
     [[nodiscard]] std::uint16_t port() const { return state_->port; }
@@ -102,6 +121,7 @@ private:
     std::shared_ptr<State> state_;
     std::future<void> ended_;
     std::thread thread_;
+    bool gave_up_ = false;  // a stop() found run() still running at its deadline
 };
 
 }  // namespace lab03
