@@ -69,10 +69,10 @@ GRADED_TEST_P(
     }
     // Stop the server, so that the next line is waiting *before* it learns of the reset: it then
     // broadcasts to a connection the peer has already reset.
-    server.process.send_signal(SIGSTOP);
+    server.pause();
     talker.send_line("while you slept");
     rude.close_with_rst();
-    server.process.send_signal(SIGCONT);
+    server.resume();
     EXPECT_EQ(bystander.expect_line(), said(1, "while you slept"));
     for (std::size_t i = 50; i < lines.size(); ++i) {
         talker.send_line(lines[i]);
@@ -97,10 +97,10 @@ GRADED_TEST_P(
         LineClient rude = join(server, 1);
         // While the server is stopped: two lines, then a reset. It reads both lines and the reset,
         // and its answers ("you are alone") go to a connection that is already gone.
-        server.process.send_signal(SIGSTOP);
+        server.pause();
         rude.send_raw("one\ntwo\n");
         rude.close_with_rst();
-        server.process.send_signal(SIGCONT);
+        server.resume();
     }
     ASSERT_TRUE(server.wait_until_fd_count(baseline))
         << "the server should have dropped client #1 after its reset\n";
@@ -108,6 +108,35 @@ GRADED_TEST_P(
     LineClient next = join(server, 2);
     next.send_line("anyone?");
     EXPECT_EQ(next.expect_line(), kAlone);
+}
+
+GRADED_TEST_P(
+    Disconnects, ALeaverThatSentALotHasEveryLineBroadcastAndIsDropped, 4,
+    "read_from: a client's last lines and its EOF can arrive together; a short read is not the "
+    "end of the data (in ET read until WouldBlock, which also finds the EOF), deliver every line, "
+    "then drop the leaver (README §4.4, §4.6)")
+{
+    auto [server, leaver, stays] = Room<2>(mode());
+    const std::size_t with_both = server.fd_count();
+    const std::vector<std::string> lines = numbered_lines("last words", 40, 500);  // 20 KB
+    std::string all;
+    for (const std::string& line : lines)
+        all += line + "\n";
+    // While the server is stopped, the lines and the EOF all wait in its socket: when it runs
+    // again, one event reports them together.
+    server.pause();
+    leaver.send_raw(all);
+    leaver.shutdown_write();
+    server.resume();
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        ASSERT_EQ(stays.expect_line(), said(1, lines[i]))
+            << "line " << i << " of " << lines.size() << " sent just before an EOF\n";
+    }
+    EXPECT_EQ(leaver.expect_eof(), "")
+        << "the server should close the connection of a client that sent EOF";
+    EXPECT_TRUE(server.wait_until_fd_count(with_both - 1)) << "the leaver's socket is still open\n"
+                                                           << server.describe_fds();
+    stays.expect_silence(Duration(50));
 }
 
 GRADED_TEST_P(SlowReceivers, DoNotDelayOthers, 6,
@@ -166,6 +195,54 @@ GRADED_TEST_P(SlowReceivers, AreDroppedPastTheBound, 4,
     slow.reset();
     talker.send_line("after the drop");
     EXPECT_EQ(fast.expect_line(), said(1, "after the drop"));
+}
+
+GRADED_TEST_P(
+    SlowReceivers, GetEveryQueuedLineOnceTheyReadAgain, 4,
+    "flush: EAGAIN means the receiver's kernel buffer is full: keep the rest queued, arm "
+    "EPOLLOUT, and send it when the socket is writable again; it is no error (README §5.2)")
+{
+    testkit::SyscallCounts counts;
+    ChatServerProcess server(mode(), counts.spawn_options());
+    LineClient talker = join(server, 1);
+    const kit::Fd slow = connect_non_reader(server.port);  // client #2, reads only later
+    // Line by line until a send to the slow client meets EAGAIN (its kernel buffers take ~100 KB,
+    // up to tcp_wmem's 4 MB with autotuning) and part of the line stays in the server's queue
+    // (the counters show what the server wrote): that part can only go out on EPOLLOUT, and it
+    // is far below the bound, so the slow client must get every byte once it reads.
+    const std::vector<std::string> lines = numbered_lines("queued", 1200, 4000);  // up to 4.8 MB
+    std::string expected;
+    std::uint64_t written = welcome(1).size() + 1 + welcome(2).size() + 1;  // by the server, so far
+    for (const std::string& line : lines) {
+        const std::uint64_t would_block = counts.snapshot().writes_would_block;
+        talker.send_line(line);
+        expected += said(1, line) + "\n";
+        written += said(1, line).size() + 1;
+        // Wait until the server wrote the whole line or met EAGAIN.
+        testkit::eventually(
+            [&] {
+                const shortio_counts now = counts.snapshot();
+                return now.writes_would_block > would_block || now.socket_write_bytes >= written;
+            },
+            Duration(5000), Duration(1));
+        if (counts.snapshot().socket_write_bytes < written) break;  // the rest waits in its queue
+    }
+    // Read it all, each piece within its own deadline: a stall fails within one wait.
+    std::string got;
+    char chunk[65536];
+    while (got.size() < expected.size()) {
+        pollfd pfd{slow.get(), POLLIN, 0};
+        if (::poll(&pfd, 1, testkit::scaled(testkit::kDefaultWait).count()) <= 0) break;
+        const ssize_t n = ::recv(slow.get(), chunk, sizeof chunk, MSG_DONTWAIT);
+        if (n <= 0) break;
+        got.append(chunk, static_cast<std::size_t>(n));
+    }
+    ASSERT_EQ(got.size(), expected.size())
+        << "a client that stopped reading for a while (the server's send met EAGAIN) got only "
+        << got.size() << " of the " << expected.size()
+        << " bytes queued for it once it read again: "
+        << (got.size() < expected.size() ? "dropped, or the rest never sent (EPOLLOUT?)" : "more");
+    EXPECT_TRUE(got == expected) << "the bytes arrived, but not the lines in order";
 }
 
 GRADED_TEST_P(BadInput, OverLongLineGetsAnErrorAndIsNotBroadcast, 4,
@@ -235,8 +312,8 @@ GRADED_TEST_P(Resources, NoFdLeakAfter1000ConnectDisconnectCycles, 4,
 
 GRADED_TEST_P(
     Resources, WaitsInEpollAndDoesNotSpinWhileIdle, 4,
-    "the server sleeps in epoll_wait; an EPOLLOUT left armed after the queue drained wakes a "
-    "level-triggered loop forever (README §5.2)")
+    "the server sleeps in epoll_wait with no timeout; an EPOLLOUT left armed after the queue "
+    "drained wakes a level-triggered loop forever (README §4.2, §5.2)")
 {
     testkit::SyscallCounts counts;
     ChatServerProcess server(mode(), counts.spawn_options());
@@ -281,7 +358,8 @@ GRADED_TEST_P(
 
 GRADED_TEST_P(Resources, RefusesClientsBeyondTheFdLimitWithoutHanging, 4,
               "out of fds (EMFILE), a connection left in the accept queue hangs its client (ET) or "
-              "spins the loop (LT): refuse it (README §4.3, mistake 16)")
+              "spins the loop (LT): refuse it, and stop when refuse_connection() says false "
+              "(README §4.3, mistake 16)")
 {
     ChatServerProcess server(mode());
     const pid_t pid = server.process.pid();
@@ -300,13 +378,13 @@ GRADED_TEST_P(Resources, RefusesClientsBeyondTheFdLimitWithoutHanging, 4,
     std::vector<LineClient> clients;
     for (int i = 0; i < 8; ++i)
         clients.push_back(LineClient::connect(server.port));
-    int welcomed = 0;
+    std::vector<std::size_t> welcomed;
     int refused = 0;
     for (std::size_t i = 0; i < clients.size(); ++i) {
         try {
             const std::string line = clients[i].expect_line(Duration(3000));
             EXPECT_EQ(line.rfind("Welcome", 0), 0u) << testkit::printable(line);
-            ++welcomed;
+            welcomed.push_back(i);
         } catch (const testkit::Failure& e) {
             ASSERT_TRUE(clients[i].closed_by_peer(Duration(10)))
                 << "client " << i + 1
@@ -316,8 +394,17 @@ GRADED_TEST_P(Resources, RefusesClientsBeyondTheFdLimitWithoutHanging, 4,
             ++refused;
         }
     }
-    EXPECT_GE(welcomed, 1);
+    EXPECT_GE(welcomed.size(), 1u);
     EXPECT_GE(refused, 1) << "with room for 3 descriptors, 8 clients cannot all be welcomed";
+    // Still at the limit, with nobody left to refuse: the room goes on. A server that retries a
+    // refusal that found nobody (refuse_connection() said false) never leaves accept_clients.
+    if (welcomed.size() >= 2) {
+        clients[welcomed[0]].send_line("at the limit");
+        const std::string line = clients[welcomed[1]].expect_line();
+        EXPECT_EQ(line.rfind("ClientID ", 0), 0u)
+            << "at the fd limit, the room should still carry lines between welcomed clients; got '"
+            << testkit::printable(line) << "'";
+    }
     clients.clear();
     ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &original, nullptr), 0);
     ASSERT_TRUE(server.process.running());

@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <fstream>
-#include <future>
 #include <map>
 #include <sstream>
 #include <string>
@@ -13,6 +12,7 @@
 #include "lab01_blocking/net.h"
 #include "lab03_epoll_server/chat_server.h"
 #include "lab03_epoll_server/output_buffer.h"
+#include "lab03_epoll_server/tests/server_thread.h"
 #include "testkit/failure.h"
 #include "testkit/graded.h"
 #include "testkit/line_client.h"
@@ -102,33 +102,19 @@ GRADED_TEST(
     "accept_clients, send_to and flush (README §4.2-4.3, §5.2)")
 {
     for (const chat::Mode mode : {chat::Mode::Lt, chat::Mode::Et}) {
-        ServerParts parts;
-        const std::uint16_t port = parts.port;
-        const int stop_fd = parts.stop_fd;
-        chat::ChatServer server(std::move(parts.listener), mode, std::move(parts.stop));
-        auto done = std::async(std::launch::async, [&server] { server.run(); });
+        const char* name = mode == chat::Mode::Et ? "et" : "lt";
+        lab03::ServerThread server(mode);
         {
-            testkit::LineClient client = testkit::LineClient::connect(port);
-            try {
-                EXPECT_EQ(client.expect_line(),
-                          "Welcome to the chat room! Your chat ID is: Client #1");
-            } catch (const testkit::Failure&) {
-                // No welcome. Stop run(), and if it had ended by throwing (a function that is not
-                // done yet, a failed call), report that: it is the real cause, not the silence.
-                const std::uint64_t one = 1;
-                [[maybe_unused]] const auto n = ::write(stop_fd, &one, sizeof one);
-                if (done.wait_for(testkit::scaled(testkit::kDefaultWait)) ==
-                    std::future_status::ready) {
-                    done.get();
-                }
-                throw;
-            }
+            testkit::LineClient client = testkit::LineClient::connect(server.port());
+            const std::string line = server.next_line(client);
+            // No welcome: if run() had ended by throwing (a function that is not done yet, a
+            // failed call), say so: it is the real cause, not the silence.
+            ASSERT_FALSE(line.empty()) << name << ": no welcome line; " << server.how_it_ended();
+            EXPECT_EQ(line, "Welcome to the chat room! Your chat ID is: Client #1") << name;
         }
-        const std::uint64_t one = 1;
-        ASSERT_EQ(::write(stop_fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
-        ASSERT_EQ(done.wait_for(testkit::scaled(testkit::kDefaultWait)), std::future_status::ready)
-            << "run() did not return after the stop fd became readable";
-        done.get();  // rethrows what run() threw
+        ASSERT_TRUE(server.stop())
+            << name << ": run() did not return after the stop fd became readable";
+        EXPECT_EQ(server.how_it_ended(), "run() returned") << name;
     }
 }
 
