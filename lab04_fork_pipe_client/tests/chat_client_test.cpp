@@ -1,6 +1,7 @@
 // Black-box tests of chat_client: the real program, its stdin on a pipe the test writes (or on a
 // pseudo-terminal), talking to the testkit's scripted FakeServer that records every byte.
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -159,6 +160,24 @@ std::vector<FdInfo> fd_infos(pid_t pid)
 bool is_pipe(const FdInfo& info)
 {
     return info.target.rfind("pipe:", 0) == 0;
+}
+
+// True while @p pid sleeps in epoll_wait (its only blocking call in the parent's loop), read from
+// /proc/PID/stat and /proc/PID/syscall; the state alone if the kernel does not show the call.
+bool waits_in_epoll(pid_t pid)
+{
+    if (testkit::process_state(pid) != 'S') return false;
+    std::ifstream file("/proc/" + std::to_string(pid) + "/syscall");
+    long number = -1;
+    if (!(file >> number)) return true;
+    return number == SYS_epoll_pwait
+#ifdef SYS_epoll_wait
+           || number == SYS_epoll_wait
+#endif
+#ifdef SYS_epoll_pwait2
+           || number == SYS_epoll_pwait2
+#endif
+        ;
 }
 
 }  // namespace
@@ -429,6 +448,9 @@ GRADED_TEST(Signals, StopAndContinueDoNotEndTheClient, 4,
     chat.server.send("Welcome!\n");
     ASSERT_EQ(chat.client.next_stdout_line(), std::string("Welcome!"));
     const pid_t group = chat.client.pid();
+    // Stopped while it waits in epoll_wait, the call returns EINTR after SIGCONT.
+    ASSERT_TRUE(testkit::eventually([&] { return waits_in_epoll(chat.client.pid()); }))
+        << "chat_client never waited in epoll_wait";
     ::kill(-group, SIGSTOP);  // the whole job, as Ctrl-Z stops it
     const bool stopped =
         testkit::eventually([&] { return testkit::process_state(chat.client.pid()) == 'T'; });
