@@ -1,9 +1,13 @@
 // Black-box tests of chat_client: the real program, its stdin on a pipe the test writes (or on a
 // pseudo-terminal), talking to the testkit's scripted FakeServer that records every byte.
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,6 +115,82 @@ void expect_quit_after_hello(Chat& chat, const testkit::ExitStatus& status)
     expect_client_sent_exactly(chat, "hello\n");
     const std::string left = wait_for_empty_group(chat.client.pid(), testkit::kDefaultWait);
     EXPECT_EQ(left, "");
+}
+
+// One open fd of another process, as /proc shows it.
+struct FdInfo {
+    int fd = -1;
+    std::string target;  // "pipe:[123]", "socket:[456]", "anon_inode:[eventpoll]", "/dev/null"
+    int flags = 0;       // the open flags, O_CLOEXEC included when the fd is close-on-exec
+    [[nodiscard]] bool close_on_exec() const { return (flags & O_CLOEXEC) != 0; }
+    [[nodiscard]] bool write_only() const { return (flags & O_ACCMODE) == O_WRONLY; }
+};
+
+// Every fd of @p pid, ascending; empty if the process is gone.
+std::vector<FdInfo> fd_infos(pid_t pid)
+{
+    std::vector<FdInfo> infos;
+    const std::string dir = "/proc/" + std::to_string(pid);
+    std::vector<int> fds;
+    try {
+        fds = testkit::open_fds(pid);
+    } catch (const testkit::Failure&) {
+        return infos;
+    }
+    for (const int fd : fds) {
+        FdInfo info;
+        info.fd = fd;
+        char target[256];
+        const ssize_t n =
+            ::readlink((dir + "/fd/" + std::to_string(fd)).c_str(), target, sizeof target - 1);
+        if (n <= 0) continue;  // closed meanwhile
+        info.target.assign(target, static_cast<std::size_t>(n));
+        std::ifstream fdinfo(dir + "/fdinfo/" + std::to_string(fd));
+        for (std::string key; fdinfo >> key;) {
+            if (key == "flags:") {
+                fdinfo >> std::oct >> info.flags;
+                break;
+            }
+        }
+        infos.push_back(info);
+    }
+    return infos;
+}
+
+bool is_pipe(const FdInfo& info)
+{
+    return info.target.rfind("pipe:", 0) == 0;
+}
+
+// True while @p pid sleeps in one of the system calls @p numbers, read from /proc/PID/stat and
+// /proc/PID/syscall (the state alone if the kernel does not show the call).
+bool sleeps_in(pid_t pid, std::initializer_list<long> numbers)
+{
+    if (testkit::process_state(pid) != 'S') return false;
+    std::ifstream file("/proc/" + std::to_string(pid) + "/syscall");
+    long number = -1;
+    if (!(file >> number)) return true;
+    return std::find(numbers.begin(), numbers.end(), number) != numbers.end();
+}
+
+// The parent's only blocking call: epoll_wait (as the C library makes it).
+bool waits_in_epoll(pid_t pid)
+{
+    return sleeps_in(pid, {
+#ifdef SYS_epoll_wait
+                              SYS_epoll_wait,
+#endif
+#ifdef SYS_epoll_pwait2
+                              SYS_epoll_pwait2,
+#endif
+                              SYS_epoll_pwait});
+}
+
+// The child's only blocking calls: read(stdin), write(pipe). Once it sleeps in one, it has closed
+// everything it was going to close: its fds are final, and a test can judge them at once.
+bool child_settled(pid_t child)
+{
+    return sleeps_in(child, {SYS_read, SYS_write}) || testkit::process_state(child) == '\0';
 }
 
 }  // namespace
@@ -282,11 +362,13 @@ GRADED_TEST(
     const pid_t child = wait_for_child(chat.client);
     // The child closes what it must not hold right after fork: give it a moment to get there.
     std::string fds;
-    const bool clean = testkit::eventually([&] {
+    const auto no_socket = [&] {
         fds = testkit::describe_fds(child);
         return fds.find("socket:") == std::string::npos &&
                fds.find("eventpoll") == std::string::npos;
-    });
+    };
+    testkit::eventually([&] { return no_socket() || child_settled(child); });
+    const bool clean = no_socket();
     EXPECT_TRUE(clean) << "the stdin-reading child (pid " << child
                        << ") should hold no socket and no epoll fd "
                           "(only stdin, stdout, stderr, the pipe's write end and what the test "
@@ -315,4 +397,81 @@ GRADED_TEST(Terminal, TypedLinesReachTheServerAndCtrlDQuits, 4,
     EXPECT_TRUE(status.exited_with(0)) << "Ctrl-D should end the client\n";
     const std::string received = server.wait_for_eof();
     EXPECT_EQ(printable(received), printable("hello from a terminal\nsecond\n"));
+}
+
+GRADED_TEST(ChildFds, HoldsOnlyItsStandardStreamsAndThePipesWriteEnd, 4,
+            "start_stdin_reader: the child closes the pipe's read end and what it was given to "
+            "close; it keeps 0, 1, 2 and the write end only (README §3.1-3.2)")
+{
+    Chat chat;
+    const pid_t child = wait_for_child(chat.client);
+    // The child closes what is not its job right after fork: give it a moment to get there.
+    std::vector<FdInfo> fds;
+    const auto exactly_its_own = [&] {
+        fds = fd_infos(child);
+        return fds.size() == 4 && fds[0].fd == 0 && fds[1].fd == 1 && fds[2].fd == 2 &&
+               is_pipe(fds[3]) && fds[3].write_only();
+    };
+    testkit::eventually([&] { return exactly_its_own() || child_settled(child); });
+    EXPECT_TRUE(exactly_its_own())
+        << "the stdin-reading child (pid " << child
+        << ") should hold exactly stdin, stdout, stderr and the pipe's write end (a child that "
+           "keeps the read end never gets EPIPE once the parent is gone); it holds:\n"
+        << testkit::describe_fds(child);
+}
+
+GRADED_TEST(CloseOnExec, EveryFdTheClientCreatesIsCloseOnExec, 4,
+            "start_stdin_reader's pipe2(O_CLOEXEC) and run_client_loop's "
+            "epoll_create1(EPOLL_CLOEXEC): no fd the client creates may leak into a program it "
+            "starts (README §3.2)")
+{
+    Chat chat;
+    const pid_t child = wait_for_child(chat.client);
+    // The parent's: 0-2, the socket, the pipe's read end, the epoll fd (made after the fork).
+    std::vector<FdInfo> parent;
+    const bool has_epoll = testkit::eventually([&] {
+        parent = fd_infos(chat.client.pid());
+        return std::any_of(parent.begin(), parent.end(), [](const FdInfo& info) {
+            return info.target.find("eventpoll") != std::string::npos;
+        });
+    });
+    ASSERT_TRUE(has_epoll) << "chat_client has no epoll fd:\n"
+                           << testkit::describe_fds(chat.client.pid());
+    std::vector<FdInfo> created;
+    for (const FdInfo& info : parent)
+        if (info.fd > 2) created.push_back(info);
+    testkit::eventually([&] { return child_settled(child); });  // the child closed what it must
+    for (const FdInfo& info : fd_infos(child))
+        if (info.fd > 2 && is_pipe(info)) created.push_back(info);
+    std::string open_across_exec;
+    for (const FdInfo& info : created) {
+        if (!info.close_on_exec()) {
+            open_across_exec += "    fd " + std::to_string(info.fd) + " -> " + info.target + "\n";
+        }
+    }
+    EXPECT_EQ(open_across_exec, "") << "these fds of chat_client or its child are not "
+                                       "close-on-exec:\n";
+}
+
+GRADED_TEST(Signals, StopAndContinueDoNotEndTheClient, 4,
+            "after SIGSTOP and SIGCONT (Ctrl-Z, fg) epoll_wait returns EINTR: run_client_loop "
+            "waits again, it is neither an error nor the end (README §4.3)")
+{
+    Chat chat;
+    chat.server.send("Welcome!\n");
+    ASSERT_EQ(chat.client.next_stdout_line(), std::string("Welcome!"));
+    const pid_t group = chat.client.pid();
+    // Stopped while it waits in epoll_wait, the call returns EINTR after SIGCONT.
+    ASSERT_TRUE(testkit::eventually([&] { return waits_in_epoll(chat.client.pid()); }))
+        << "chat_client never waited in epoll_wait";
+    ::kill(-group, SIGSTOP);  // the whole job, as Ctrl-Z stops it
+    const bool stopped =
+        testkit::eventually([&] { return testkit::process_state(chat.client.pid()) == 'T'; });
+    ::kill(-group, SIGCONT);
+    ASSERT_TRUE(stopped) << "chat_client never showed as stopped after SIGSTOP";
+    chat.client.write_stdin("back again\n");
+    EXPECT_EQ(printable(chat.server.wait_for_bytes(11)), printable("back again\n"));
+    chat.server.send("ClientID 2 say >> welcome back\n");
+    EXPECT_EQ(chat.client.next_stdout_line(), std::string("ClientID 2 say >> welcome back"));
+    EXPECT_TRUE(chat.client.running()) << "chat_client ended after SIGSTOP and SIGCONT";
 }

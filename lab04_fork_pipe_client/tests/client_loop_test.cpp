@@ -1,9 +1,12 @@
 // Unit tests of the parent's event-loop pieces (client_loop.cpp), run in the test process: the
 // server is the other end of a socketpair, the stdin reader's pipe is a pipe the test writes.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -14,6 +17,7 @@
 #include "testkit/failure.h"
 #include "testkit/fd_pair.h"
 #include "testkit/graded.h"
+#include "testkit/interrupt.h"
 
 namespace {
 
@@ -187,4 +191,203 @@ GRADED_TEST(RunClientLoop, EndsWithServerClosedAfterPrintingWhatCame, 3,
     EXPECT_EQ(chat::run_client_loop(pair.client, read_end, out.file()),
               chat::ClientEnd::ServerClosed);
     EXPECT_EQ(testkit::printable(out.text()), testkit::printable("Welcome!\nbye\n"));
+}
+
+namespace {
+
+// run_client_loop on a thread of its own, so that the test can act while it waits.
+class LoopThread {
+public:
+    LoopThread(const kit::Fd& server, const kit::Fd& user_lines, std::FILE* out)
+        : thread_([this, &server, &user_lines, out] {
+              tid_ = testkit::this_thread_id();
+              try {
+                  end_ = chat::run_client_loop(server, user_lines, out);
+              } catch (const std::exception& e) {
+                  error_ = e.what();
+              }
+              done_ = true;
+          })
+    {
+        while (tid_.load() == 0)
+            std::this_thread::yield();  // ok: waits for the thread's first statement only
+    }
+    ~LoopThread()
+    {
+        if (thread_.joinable()) thread_.join();
+    }
+    LoopThread(const LoopThread&) = delete;
+    LoopThread& operator=(const LoopThread&) = delete;
+
+    // True once the loop sleeps in a system call (epoll_wait); false if it returned first.
+    bool wait_until_blocked()
+    {
+        return testkit::wait_until_blocked(tid_.load(), testkit::kDefaultWait,
+                                           [&] { return done_.load(); }) &&
+               !done_.load();
+    }
+    [[nodiscard]] pid_t tid() const { return tid_.load(); }
+    [[nodiscard]] bool done() const { return done_.load(); }
+    void join() { thread_.join(); }
+    [[nodiscard]] chat::ClientEnd end() const { return end_; }
+    [[nodiscard]] const std::string& error() const { return error_; }
+
+private:
+    std::atomic<pid_t> tid_{0};
+    std::atomic<bool> done_{false};
+    chat::ClientEnd end_ = chat::ClientEnd::UserDone;
+    std::string error_;
+    std::thread thread_;  // last: it starts once every other member is ready
+};
+
+// Read what is in @p fd now (nonblocking), appending to @p into; the number of bytes read.
+std::size_t read_available(int fd, std::string& into)
+{
+    std::size_t total = 0;
+    char buffer[65536];
+    while (true) {
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n <= 0) return total;
+        into.append(buffer, static_cast<std::size_t>(n));
+        total += static_cast<std::size_t>(n);
+    }
+}
+
+void shrink_buffers(const SocketPair& pair)
+{
+    const int small = 4096;
+    ::setsockopt(pair.client.get(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    ::setsockopt(pair.server.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+}
+
+}  // namespace
+
+GRADED_TEST(PrintServerLines, PrintsEveryByteOfALineNulIncluded, 2,
+            "print_server_lines prints every byte of a line, NUL bytes included: fwrite with the "
+            "length, never fputs or printf(\"%s\") (README §4.1)")
+{
+    ServerLines lines;
+    const std::string line("say >> a\0b\0c", 13);
+    put(lines.pair.server.get(), line + "\nnext\n");
+    EXPECT_TRUE(lines.print());
+    EXPECT_EQ(testkit::printable(lines.out.text()), testkit::printable(line + "\nnext\n"));
+}
+
+GRADED_TEST(PrintServerLines, FlushesWhatItPrintedBeforeReturning, 2,
+            "stdout into a pipe is fully buffered: print_server_lines calls fflush(out) before it "
+            "returns, or the user sees nothing (README §4.1)")
+{
+    SocketPair pair;
+    nb::LineBuffer from_server{chat::kMaxServerLineBytes};
+    testkit::FdPair printed = testkit::pipe_pair(O_NONBLOCK);
+    std::FILE* out = ::fdopen(printed.second.release(), "w");
+    ASSERT_NE(out, nullptr);
+    std::setvbuf(out, nullptr, _IOFBF, BUFSIZ);  // as stdout is when it is not a terminal
+    put(pair.server.get(), "Welcome!\n");
+    EXPECT_TRUE(chat::print_server_lines(pair.client.get(), from_server, out));
+    std::string seen(64, '\0');
+    const ssize_t n = ::read(printed.first.get(), seen.data(), seen.size());
+    seen.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    std::fclose(out);
+    EXPECT_EQ(testkit::printable(seen), testkit::printable("Welcome!\n"))
+        << "after print_server_lines returned, the line was still in the FILE's buffer";
+}
+
+GRADED_TEST(RunClientLoop, RetriesWhenASignalInterruptsEpollWait, 3,
+            "a signal while run_client_loop waits in epoll_wait gives EINTR: wait again; it is "
+            "neither an error nor the end (README §4.3)")
+{
+    SocketPair pair;
+    testkit::FdPair pipe = testkit::pipe_pair();  // the child: alive and silent
+    Printed out;
+    chat::ClientEnd end = chat::ClientEnd::UserDone;
+    const std::string error = testkit::interrupt_blocked_call(
+        [&] { end = chat::run_client_loop(pair.client, pipe.first, out.file()); },
+        [&] {
+            put(pair.server.get(), "after the signal\n");
+            pair.server.reset();
+        });
+    ASSERT_TRUE(error.empty()) << "run_client_loop threw after a signal interrupted epoll_wait: "
+                               << error;
+    EXPECT_EQ(end, chat::ClientEnd::ServerClosed);
+    EXPECT_EQ(testkit::printable(out.text()), testkit::printable("after the signal\n"));
+}
+
+GRADED_TEST(RunClientLoop, SendsAQueueLargerThanTheSocketBufferBeforeReturningUserDone, 3,
+            "at the end of the pipe, run_client_loop goes on waiting for EPOLLOUT until every "
+            "queued byte went out, however little the socket takes at once (README §4.3)")
+{
+    SocketPair pair;
+    shrink_buffers(pair);
+    testkit::FdPair pipe = testkit::pipe_pair();
+    std::string typed;
+    for (int i = 0; typed.size() < 48 * 1024; ++i)
+        typed += "line " + std::to_string(i) + " of what the user typed before Ctrl-D\n";
+    put(pipe.second.get(), typed);  // fits in the pipe (64 KiB)
+    pipe.second.reset();            // the child is done
+    Printed out;
+    LoopThread loop(pair.client, pipe.first, out.file());
+    // Nobody reads the socket until the loop waits (or returned): the queue is larger than the
+    // socket takes, so a loop that returns now has dropped its tail.
+    loop.wait_until_blocked();
+    std::string arrived;
+    while (!loop.done()) {
+        pollfd ready{pair.server.get(), POLLIN, 0};
+        const testkit::Deadline deadline(testkit::kDefaultWait);
+        if (::poll(&ready, 1, deadline.poll_timeout_ms()) != 1) break;  // stalled
+        read_available(pair.server.get(), arrived);
+    }
+    const bool stalled = !loop.done();
+    if (stalled) pair.server.reset();  // the loop sees the server gone and returns
+    loop.join();
+    read_available(pair.server.get(), arrived);
+    ASSERT_TRUE(loop.error().empty()) << "run_client_loop threw: " << loop.error();
+    ASSERT_FALSE(stalled) << "run_client_loop sent nothing for "
+                          << testkit::scaled(testkit::kDefaultWait).count() << " ms";
+    EXPECT_EQ(loop.end(), chat::ClientEnd::UserDone);
+    EXPECT_TRUE(arrived == typed) << arrived.size() << " of the " << typed.size()
+                                  << " bytes queued arrived before run_client_loop returned";
+}
+
+GRADED_TEST(RunClientLoop, StopsReadingThePipeWhileLinesWaitForTheServer, 3,
+            "backpressure: while bytes wait for the server, run_client_loop does not read the "
+            "pipe, so its memory stays bounded when the server does not read (README §4.3)")
+{
+    SocketPair pair;
+    shrink_buffers(pair);
+    // The server reads nothing, and its socket is full before the loop starts.
+    const std::string junk(1024, 'j');
+    while (::write(pair.client.get(), junk.data(), junk.size()) > 0) {
+    }
+    testkit::FdPair pipe = testkit::pipe_pair(O_NONBLOCK);  // the test writes it without blocking
+    const std::string line = std::string(1023, 'x') + "\n";
+    const auto fill_pipe = [&] {
+        std::size_t wrote = 0;
+        for (ssize_t n = 0; (n = ::write(pipe.second.get(), line.data(), line.size())) > 0;)
+            wrote += static_cast<std::size_t>(n);
+        return wrote;
+    };
+    fill_pipe();  // the first pipeful: the loop reads it and queues it, but cannot send it
+    Printed out;
+    LoopThread loop(pair.client, pipe.first, out.file());
+    // From now on, every time the loop waits, the test fills the pipe again. A loop that stops
+    // reading the pipe while lines wait leaves it full: after the first refill, not one byte fits.
+    constexpr int kRounds = 20;
+    std::size_t refilled = 0;
+    std::size_t after_full = 0;
+    bool waited = true;
+    for (int round = 0; round < kRounds && waited; ++round) {
+        waited = loop.wait_until_blocked();
+        const std::size_t wrote = fill_pipe();
+        (round == 0 ? refilled : after_full) += wrote;
+    }
+    pair.server.reset();  // the loop sees the server gone and returns
+    loop.join();
+    ASSERT_TRUE(loop.error().empty()) << "run_client_loop threw: " << loop.error();
+    ASSERT_TRUE(waited) << "run_client_loop returned (or never waited in epoll_wait) while the "
+                           "user was still typing and the server was there";
+    EXPECT_EQ(after_full, 0u)
+        << "the server read nothing, yet run_client_loop went on reading the pipe: "
+        << refilled + after_full << " bytes more after the first pipeful (" << kRounds
+        << " refills); it must stop watching the pipe while to_server is not empty";
 }

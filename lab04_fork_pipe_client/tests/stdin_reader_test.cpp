@@ -1,15 +1,20 @@
 // Unit tests of the stdin reader's loop (stdin_reader.cpp), run in the test process: stdin and the
 // pipe to the parent are replaced by pipes the test fills and reads.
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <string>
+#include <thread>
 
-#include "testkit/failure.h"
 #include "common/fd.h"
+#include "lab04_fork_pipe_client/stdin_reader.h"
+#include "testkit/failure.h"
 #include "testkit/fd_pair.h"
 #include "testkit/graded.h"
-#include "lab04_fork_pipe_client/stdin_reader.h"
+#include "testkit/interrupt.h"
 
 using chat::ReaderEnd;
 
@@ -126,4 +131,109 @@ GRADED_TEST(
     // The test process ignores SIGPIPE, as the child does: the write fails with EPIPE.
     EXPECT_EQ(chat::forward_stdin_lines(in.read_end.get(), out.write_end.get()),
               ReaderEnd::ParentGone);
+}
+
+GRADED_TEST(ExitCommand, ALineWithANulAfterExitIsAMessage, 1,
+            "is_exit_command compares the whole line, every byte: 'exit' followed by a NUL byte "
+            "and more is a message, not the command (README §3.3)")
+{
+    const std::string line("exit\0now", 8);
+    EXPECT_FALSE(chat::is_exit_command(line))
+        << "'" << testkit::printable(line)
+        << "' (8 bytes) is not the quit command: a C-string comparison (strcasecmp on "
+           "line.data()) stops at the NUL byte";
+}
+
+GRADED_TEST(ForwardStdinLines, PassesEveryByteThroughNulIncluded, 2,
+            "forward_stdin_lines writes every byte of a line, NUL bytes included: the length, "
+            "never strlen or c_str() (README §3.3)")
+{
+    const std::string line("a\0b\0c", 5);
+    EXPECT_EQ(testkit::printable(forward(line + "\nnext\n")),
+              testkit::printable(line + "\nnext\n"));
+}
+
+GRADED_TEST(ForwardStdinLines, RetriesWhenASignalInterruptsTheBlockedRead, 2,
+            "a signal while forward_stdin_lines waits in read(stdin) gives EINTR: read again; it "
+            "is not the end of the input (README §3.3)")
+{
+    Pipe in;
+    Pipe out;
+    ReaderEnd end{};
+    const std::string error = testkit::interrupt_blocked_call(
+        [&] { end = chat::forward_stdin_lines(in.read_end.get(), out.write_end.get()); },
+        [&] {
+            write_all(in.write_end.get(), "late\n");
+            in.write_end.reset();
+        });
+    ASSERT_TRUE(error.empty()) << "forward_stdin_lines threw after a signal interrupted read: "
+                               << error;
+    out.write_end.reset();
+    EXPECT_EQ(testkit::printable(read_to_end(out.read_end.get())), testkit::printable("late\n"))
+        << "the line typed after the signal must still be forwarded";
+    EXPECT_EQ(end, ReaderEnd::EndOfInput);
+}
+
+GRADED_TEST(ForwardStdinLines, WritesALongLineWholeWhenSignalsCutTheWrites, 2,
+            "a signal makes a blocked write(2) on a pipe return a short count: write_all loops "
+            "until the whole line is in the pipe (README §3.3)")
+{
+    Pipe in;
+    Pipe out;
+    std::string line;
+    for (int i = 0; i < 200 * 1024; ++i)
+        line += static_cast<char>('a' + i % 26);
+    line += '\n';
+    // stdin holds 64 KiB at most: a thread types the rest as the loop reads it.
+    std::jthread typist([&] {
+        std::string_view rest = line;
+        for (ssize_t n = 0;
+             !rest.empty() && (n = ::write(in.write_end.get(), rest.data(), rest.size())) > 0;)
+            rest.remove_prefix(static_cast<std::size_t>(n));
+        in.write_end.reset();
+    });
+    std::atomic<pid_t> tid{0};
+    std::atomic<bool> done{false};
+    std::string error;
+    std::thread forwarder([&] {
+        tid = testkit::this_thread_id();
+        try {
+            chat::forward_stdin_lines(in.read_end.get(), out.write_end.get());
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        out.write_end.reset();  // the end of the pipe: the test's last read returns 0
+        done = true;
+    });
+    while (tid.load() == 0)
+        std::this_thread::yield();  // ok: waits for the thread's first statement only
+    // Each round: once the loop blocks (the pipe is full), interrupt it, then take a bite.
+    std::string got;
+    char buffer[16 * 1024];
+    bool stalled = false;
+    while (!done.load()) {
+        if (testkit::wait_until_blocked(tid.load(), testkit::kDefaultWait,
+                                        [&] { return done.load(); }) &&
+            !done.load()) {
+            testkit::interrupt_thread(forwarder.native_handle());
+        }
+        pollfd ready{out.read_end.get(), POLLIN, 0};
+        const testkit::Deadline deadline(testkit::kDefaultWait);
+        if (::poll(&ready, 1, deadline.poll_timeout_ms()) == 1) {
+            const ssize_t n = ::read(out.read_end.get(), buffer, sizeof buffer);
+            if (n > 0) got.append(buffer, static_cast<std::size_t>(n));
+        } else if (!done.load()) {
+            stalled = true;
+            break;
+        }
+    }
+    if (stalled) out.read_end.reset();  // a blocked write fails (EPIPE): the thread returns
+    forwarder.join();
+    in.read_end.reset();  // a typist still blocked in write fails (EPIPE) and ends
+    ASSERT_FALSE(stalled) << "forward_stdin_lines wrote nothing for "
+                          << testkit::scaled(testkit::kDefaultWait).count() << " ms";
+    ASSERT_TRUE(error.empty()) << "forward_stdin_lines threw: " << error;
+    got += read_to_end(out.read_end.get());
+    EXPECT_TRUE(got == line) << "the pipe got " << got.size() << " bytes of a " << line.size()
+                             << "-byte line: a write cut short by a signal must be continued";
 }
