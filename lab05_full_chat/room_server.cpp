@@ -45,7 +45,9 @@ void Server::read_from(Connection& conn)
 {
     // TODO: Read with a budget (README §2.3, §2.4): loop on nb::read_some(conn's fd,
     //   read_buffer_, but never more than the budget left of limits_.read_budget). WouldBlock:
-    //   return. Eof: mark_dead "left"; PeerGone: mark_dead "connection reset"; return. Ok: take the
+    //   return. Eof: flush(conn) first (a client that shut down only its sending side still
+    //   reads: its `* bye` must not be lost), then mark_dead "left"; PeerGone: mark_dead
+    //   "connection reset"; return. Ok: take the
     //   bytes off the budget; if conn is closing, drop them; else append them to conn.input and
     //   hand every complete line to room_.on_line(conn.id, ...) (TooLong: room_.on_too_long).
     //   Budget used up: reactor_.call_again(conn.key) and return, the other clients' turn (under

@@ -518,6 +518,15 @@ void ChildProcess::send_signal(int signal)
     if (!exit_status_) ::kill(pid_, signal);
 }
 
+void ChildProcess::pause()
+{
+    send_signal(SIGSTOP);
+    if (!eventually([&] { return process_state(pid_) == 'T'; })) {
+        throw Failure(name_ + " did not stop after SIGSTOP (state '" +
+                      std::string(1, process_state(pid_)) + "')");
+    }
+}
+
 std::string ChildProcess::report() const
 {
     std::string text = "  command: " + command_line_ + "\n";

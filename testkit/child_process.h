@@ -2,6 +2,8 @@
 /// @brief ChildProcess: run a lab program under test, read its output, and always clean it up.
 #pragma once
 
+#include <csignal>
+
 #include <sys/types.h>
 
 #include <condition_variable>
@@ -93,6 +95,13 @@ public:
     bool running();
     /// @brief Send @p signal to the child (not its group).
     void send_signal(int signal);
+    /// @brief Stop the child with SIGSTOP and wait until /proc says it is stopped ('T'): kill(2)
+    /// returns before the stop happens, so without the wait the child may still read what the
+    /// test sends next. What the test sends until resume() waits in the child's sockets.
+    /// @throws testkit::Failure if the child does not stop within the default wait.
+    void pause();
+    /// @brief Let a pause()d child run again (SIGCONT).
+    void resume() { send_signal(SIGCONT); }
 
     /// @brief The child's pid (its process group id too).
     [[nodiscard]] pid_t pid() const { return pid_; }

@@ -76,16 +76,9 @@ struct ChatServerProcess {
     /// Stop the server with SIGSTOP and wait until /proc says it is stopped ('T'): a kill(2)
     /// returns before the stop takes effect, and a SIGCONT sent earlier would find it running.
     /// Then what the test does next waits in the server's sockets until resume().
-    void pause()
-    {
-        process.send_signal(SIGSTOP);
-        if (!testkit::eventually([&] { return testkit::process_state(process.pid()) == 'T'; })) {
-            throw testkit::Failure("chat_server did not stop after SIGSTOP (state '" +
-                                   std::string(1, testkit::process_state(process.pid())) + "')");
-        }
-    }
+    void pause() { process.pause(); }
     /// Let a pause()d server run again (SIGCONT).
-    void resume() { process.send_signal(SIGCONT); }
+    void resume() { process.resume(); }
 };
 
 /// The welcome line of client @p id, without "\n".

@@ -81,6 +81,26 @@ GRADED_TEST(ServerBasics, TellsTheOthersWhoJoinedAndWhoLeft, 4,
     EXPECT_EQ(a.expect_line(), kAlone);
 }
 
+GRADED_TEST(ServerBasics, AQuitFollowedAtOnceByEofStillGetsItsBye, 3,
+            "Server::read_from: a client that sends /quit and shuts its side down at once (lab05's "
+            "chat_client does) still reads: at Eof, flush what is queued for it before mark_dead, "
+            "or its `* bye` is lost (README §3.2)")
+{
+    ServerProcess server;
+    LineClient a = join(server, 1);
+    LineClient b = join(server, 2);
+    EXPECT_EQ(a.expect_line(), joined(2));
+    // While the server is stopped, the line and the FIN both wait in its socket: one turn reads
+    // the line (queuing "* bye") and then the end of the file.
+    server.process.pause();
+    b.send_raw("/quit\n");
+    b.shutdown_write();
+    server.process.resume();
+    EXPECT_EQ(b.expect_line(), "* bye");
+    b.expect_eof();
+    EXPECT_EQ(a.expect_line(), left(2));
+}
+
 GRADED_TEST(
     ServerBasics, AFullRoomSaysSoAndClosesThenAdmitsAgain, 4,
     "Server::close_after_flush, flush: past --max-clients a newcomer gets the room-full line, then "

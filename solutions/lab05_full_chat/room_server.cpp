@@ -77,7 +77,9 @@ void Server::read_from(Connection& conn)
 {
     // BEGIN SOLUTION Read with a budget (README §2.3, §2.4): loop on nb::read_some(conn's fd,
     // | read_buffer_, but never more than the budget left of limits_.read_budget). WouldBlock:
-    // | return. Eof: mark_dead "left"; PeerGone: mark_dead "connection reset"; return. Ok: take the
+    // | return. Eof: flush(conn) first (a client that shut down only its sending side still
+    // | reads: its `* bye` must not be lost), then mark_dead "left"; PeerGone: mark_dead
+    // | "connection reset"; return. Ok: take the
     // | bytes off the budget; if conn is closing, drop them; else append them to conn.input and
     // | hand every complete line to room_.on_line(conn.id, ...) (TooLong: room_.on_too_long).
     // | Budget used up: reactor_.call_again(conn.key) and return, the other clients' turn (under
@@ -89,7 +91,13 @@ void Server::read_from(Connection& conn)
         const kit::IoResult got =
             nb::read_some(conn.sock.get(), std::span<char>(read_buffer_.data(), want));
         if (got.status == kit::IoStatus::WouldBlock) return;  // drained: wait for the next event
-        if (got.status == kit::IoStatus::Eof) return mark_dead(conn, "left");
+        if (got.status == kit::IoStatus::Eof) {
+            // EOF ends what the client sends, not what it reads (shutdown(SHUT_WR), as lab05's
+            // client does after /quit): what this turn queued for it, "* bye" among it, goes out
+            // now, as far as the socket takes it, before the connection is dropped.
+            flush(conn);
+            return mark_dead(conn, "left");
+        }
         if (got.status == kit::IoStatus::PeerGone) return mark_dead(conn, "connection reset");
         budget -= got.bytes;
         // Closing (it said /quit, or the server is shutting down): read on, so that its FIN
