@@ -1,7 +1,12 @@
 #include "common/signals.h"
 
+#include <sys/signalfd.h>
 #include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
+
+#include "common/sys_error.h"
 
 namespace kit {
 namespace {
@@ -28,6 +33,18 @@ void exit_cleanly_on_sigint_sigterm()
 void ignore_sigpipe()
 {
     ::signal(SIGPIPE, SIG_IGN);
+}
+
+Fd stop_on_sigint_sigterm()
+{
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) throw SysError("sigprocmask", errno);
+    Fd stop(::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
+    if (!stop) throw SysError("signalfd(SIGINT, SIGTERM)", errno);
+    return stop;
 }
 
 }  // namespace kit

@@ -2,6 +2,8 @@
 /// @brief Process-wide signal settings the programs of the kit share.
 #pragma once
 
+#include "common/fd.h"
+
 namespace kit {
 
 /// @brief Make SIGINT and SIGTERM end the program at once with exit status 0.
@@ -15,5 +17,12 @@ void exit_cleanly_on_sigint_sigterm();
 /// @brief Ignore SIGPIPE, so that writing to a closed connection fails with EPIPE instead of
 /// killing the whole process. (Sending with MSG_NOSIGNAL does the same per call.)
 void ignore_sigpipe();
+
+/// @brief Block SIGINT and SIGTERM and return a signalfd (nonblocking, close-on-exec) that becomes
+/// readable when one arrives: the event-loop servers (labs 3 and 5) watch it like any socket, so
+/// no handler runs in the middle of the loop and the loop ends normally, saying goodbye. Blocked
+/// first, the signals are never delivered the usual way: they wait in the descriptor.
+/// @throws kit::SysError naming sigprocmask or signalfd if either fails.
+Fd stop_on_sigint_sigterm();
 
 }  // namespace kit

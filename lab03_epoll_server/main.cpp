@@ -4,7 +4,6 @@
 //
 // Prints "listening on ADDR:PORT" first (the real port, also for --port 0), then serves the room
 // until SIGINT/SIGTERM, which end it with exit status 0.
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -13,28 +12,11 @@
 #include <exception>
 
 #include "common/address.h"
-#include "lab03_epoll_server/chat_server.h"
 #include "common/cli.h"
-#include "lab01_blocking/net.h"
+#include "common/signals.h"
 #include "common/sys_error.h"
-
-namespace {
-
-// SIGINT and SIGTERM become readable events on a signalfd that the event loop watches like any
-// socket: no handler runs in the middle of the loop, and the loop returns normally.
-kit::Fd stop_on_sigint_sigterm()
-{
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) throw kit::SysError("sigprocmask", errno);
-    kit::Fd stop(::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
-    if (!stop) throw kit::SysError("signalfd(SIGINT, SIGTERM)", errno);
-    return stop;
-}
-
-}  // namespace
+#include "lab01_blocking/net.h"
+#include "lab03_epoll_server/chat_server.h"
 
 int main(int argc, char** argv)
 {
@@ -45,7 +27,8 @@ int main(int argc, char** argv)
     const kit::Options options = kit::parse_command_line(argc, argv, info);
     const chat::Mode mode = options.get("mode") == "et" ? chat::Mode::Et : chat::Mode::Lt;
     try {
-        kit::Fd stop = stop_on_sigint_sigterm();
+        // SIGINT and SIGTERM arrive as events on a signalfd the loop watches (common/signals.h).
+        kit::Fd stop = kit::stop_on_sigint_sigterm();
         // A burst of clients connecting at once waits in the accept queue: make it long.
         kit::Fd listener = net::listen_tcp(options.host, options.port, SOMAXCONN);
         const std::uint16_t port = net::bound_port(listener);

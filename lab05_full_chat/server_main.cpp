@@ -6,7 +6,6 @@
 // until SIGINT/SIGTERM: every member then reads "* the server is shutting down", the output still
 // queued is written within 2 s, and the program exits with status 0.
 #include <malloc.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -18,27 +17,13 @@
 
 #include "common/address.h"
 #include "common/cli.h"
+#include "common/signals.h"
 #include "common/sys_error.h"
 #include "lab01_blocking/net.h"
 #include "lab05_full_chat/room_server.h"
 #include "lab05_full_chat/server_log.h"
 
 namespace {
-
-// SIGINT and SIGTERM become readable events on a signalfd that the reactor watches like any
-// socket (README §2.2): blocked first, so that they are never delivered the usual way, they wait
-// in the descriptor until the loop reads them. No handler runs in the middle of a turn.
-kit::Fd stop_on_sigint_sigterm()
-{
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) throw kit::SysError("sigprocmask", errno);
-    kit::Fd stop(::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
-    if (!stop) throw kit::SysError("signalfd(SIGINT, SIGTERM)", errno);
-    return stop;
-}
 
 // --max-clients: a whole number from 1 to 1,000,000, or the usage error (exit 2).
 std::size_t max_clients_from(const std::string& text, const kit::ProgramInfo& info)
@@ -88,7 +73,8 @@ int main(int argc, char** argv)
     limits.max_clients = max_clients_from(options.get("max-clients"), info);
     const room::Log log(room::parse_log_level(options.get("log")));
     try {
-        kit::Fd stop = stop_on_sigint_sigterm();
+        // SIGINT and SIGTERM arrive as events on a signalfd the loop watches (common/signals.h).
+        kit::Fd stop = kit::stop_on_sigint_sigterm();
         // A burst of clients connecting at once waits in the accept queue: make it long.
         kit::Fd listener = net::listen_tcp(options.host, options.port, SOMAXCONN);
         const std::uint16_t port = net::bound_port(listener);

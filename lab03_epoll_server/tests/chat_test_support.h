@@ -26,9 +26,14 @@
 #include "testkit/lab.h"
 #include "testkit/line_client.h"
 #include "testkit/proc.h"
+#include "testkit/slow_clients.h"
 #include "testkit/syscall_counts.h"
 
 namespace lab03 {
+
+using testkit::connect_non_reader;
+using testkit::raise_fd_limit;
+using testkit::read_until_closed;
 
 using testkit::ChildProcess;
 using testkit::Duration;
@@ -134,66 +139,6 @@ struct Room {
         }
     }
 };
-
-/// Raise this process's open-file limit to at least @p wanted (up to the hard limit): the test
-/// holds one socket per client, and the server it starts inherits the limit.
-inline void raise_fd_limit(rlim_t wanted)
-{
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    if (limit.rlim_cur >= wanted) return;
-    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-}
-
-/// A client that never reads, with tiny kernel buffers so that the server's queue for it fills
-/// after about 100 KB: SO_RCVBUF 4 KiB and a 536-byte MSS (which also keeps the server's send
-/// buffer for it small), both set before connect. Returns once it has read its welcome line.
-inline kit::Fd connect_non_reader(std::uint16_t port)
-{
-    const kit::SocketAddress address = kit::resolve_address("127.0.0.1", port);
-    kit::Fd sock(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const int rcvbuf = 4096;
-    const int mss = 536;
-    ::setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    ::setsockopt(sock.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
-    if (::connect(sock.get(), address.data(), address.length) != 0) {
-        throw testkit::Failure(std::string("test client: connect failed: ") + std::strerror(errno));
-    }
-    // Read the welcome line (and nothing more): then the server has surely accepted this client.
-    const testkit::Deadline deadline(testkit::kDefaultWait);
-    char byte = 0;
-    while (byte != '\n') {
-        pollfd pfd{sock.get(), POLLIN, 0};
-        if (::poll(&pfd, 1, deadline.poll_timeout_ms()) <= 0 ||
-            ::recv(sock.get(), &byte, 1, 0) != 1) {
-            throw testkit::Failure(
-                "a client that will never read did not even get its welcome line");
-        }
-    }
-    return sock;
-}
-
-/// Read @p sock (blocking or not) until EOF or reset, for at most @p timeout (scaled).
-/// @return true if the connection was closed by the server in time; adds the bytes to @p got.
-inline bool read_until_closed(int sock, testkit::Duration timeout, std::size_t& got)
-{
-    const testkit::Deadline deadline(timeout);
-    char chunk[65536];
-    while (!deadline.expired()) {
-        pollfd pfd{sock, POLLIN, 0};
-        const int ready = ::poll(&pfd, 1, deadline.poll_timeout_ms());
-        if (ready <= 0) continue;
-        const ssize_t n = ::recv(sock, chunk, sizeof chunk, MSG_DONTWAIT);
-        if (n > 0) {
-            got += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (n == 0) return true;
-        if (errno == ECONNRESET) return true;
-    }
-    return false;
-}
 
 /// Lines "<prefix> 0 xxxx...", "<prefix> 1 xxxx..." each @p bytes long (without "\n").
 inline std::vector<std::string> numbered_lines(const std::string& prefix, int count,

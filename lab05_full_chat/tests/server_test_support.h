@@ -22,8 +22,13 @@
 #include "testkit/lab.h"
 #include "testkit/line_client.h"
 #include "testkit/proc.h"
+#include "testkit/slow_clients.h"
 
 namespace lab05 {
+
+using testkit::connect_non_reader;
+using testkit::raise_fd_limit;
+using testkit::read_until_closed;
 
 using testkit::ChildProcess;
 using testkit::Duration;
@@ -91,61 +96,6 @@ inline LineClient join(const ServerProcess& server, std::uint64_t id)
                                "', got '" + testkit::printable(line) + "'");
     }
     return client;
-}
-
-/// Raise this process's open-file limit to at least @p wanted (up to the hard limit): the test
-/// holds one socket per client, and the server it starts inherits the limit.
-inline void raise_fd_limit(rlim_t wanted)
-{
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    if (limit.rlim_cur >= wanted) return;
-    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-}
-
-/// A client that never reads, with tiny kernel buffers (SO_RCVBUF 4 KiB, a 536-byte MSS, both set
-/// before connect) so that the server's queue for it fills after about 100 KB. Returns once its
-/// welcome line came: then the server surely accepted it.
-inline kit::Fd connect_non_reader(std::uint16_t port)
-{
-    const kit::SocketAddress address = kit::resolve_address("127.0.0.1", port);
-    kit::Fd sock(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
-    const int rcvbuf = 4096;
-    const int mss = 536;
-    ::setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    ::setsockopt(sock.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
-    if (::connect(sock.get(), address.data(), address.length) != 0) {
-        throw testkit::Failure(std::string("test client: connect failed: ") + std::strerror(errno));
-    }
-    const testkit::Deadline deadline(testkit::kDefaultWait);
-    char byte = 0;
-    while (byte != '\n') {
-        pollfd pfd{sock.get(), POLLIN, 0};
-        if (::poll(&pfd, 1, deadline.poll_timeout_ms()) <= 0 ||
-            ::recv(sock.get(), &byte, 1, 0) != 1) {
-            throw testkit::Failure("a client that will never read did not get its welcome line");
-        }
-    }
-    return sock;
-}
-
-/// Read @p sock until EOF or reset, for at most @p timeout (scaled); adds the bytes to @p got.
-inline bool read_until_closed(int sock, Duration timeout, std::size_t& got)
-{
-    const testkit::Deadline deadline(timeout);
-    char chunk[65536];
-    while (!deadline.expired()) {
-        pollfd pfd{sock, POLLIN, 0};
-        if (::poll(&pfd, 1, deadline.poll_timeout_ms()) <= 0) continue;
-        const ssize_t n = ::recv(sock, chunk, sizeof chunk, MSG_DONTWAIT);
-        if (n > 0) {
-            got += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (n == 0 || errno == ECONNRESET) return true;
-    }
-    return false;
 }
 
 }  // namespace lab05
