@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -149,6 +150,19 @@ char process_state(pid_t pid)
     std::vector<std::string> fields;
     if (!stat_fields(pid, fields) || fields[0].empty()) return '\0';
     return fields[0][0];
+}
+
+std::map<int, unsigned> epoll_registrations(int epfd)
+{
+    std::ifstream info("/proc/self/fdinfo/" + std::to_string(epfd));
+    std::map<int, unsigned> found;
+    std::string line;
+    while (std::getline(info, line)) {
+        int fd = -1;
+        unsigned events = 0;
+        if (std::sscanf(line.c_str(), "tfd: %d events: %x", &fd, &events) == 2) found[fd] = events;
+    }
+    return found;
 }
 
 double cpu_seconds(pid_t pid)

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ std::vector<pid_t> processes_in_group(pid_t pgid);
 /// @brief The state letter of /proc/PID/stat: 'R' running, 'S' sleeping, 'D' disk wait,
 /// 'Z' zombie, 'T' stopped, ...; '\0' if there is no such process.
 char process_state(pid_t pid);
+
+/// @brief The registrations of this process's epoll instance @p epfd, from /proc/self/fdinfo:
+/// each watched fd and its event mask (EPOLLIN, EPOLLET, ...) as the kernel holds it.
+std::map<int, unsigned> epoll_registrations(int epfd);
 
 /// @brief CPU time @p pid has used so far (user + system, all its threads), in seconds, with the
 /// kernel's clock-tick resolution (usually 10 ms). @throws Failure if the process is gone.

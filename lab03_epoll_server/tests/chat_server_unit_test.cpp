@@ -16,22 +16,9 @@
 #include "testkit/failure.h"
 #include "testkit/graded.h"
 #include "testkit/line_client.h"
+#include "testkit/proc.h"
 
 namespace {
-
-// The registrations of epoll instance @p epfd, from /proc/self/fdinfo: fd -> event mask.
-std::map<int, unsigned> registrations(int epfd)
-{
-    std::ifstream info("/proc/self/fdinfo/" + std::to_string(epfd));
-    std::map<int, unsigned> found;
-    std::string line;
-    while (std::getline(info, line)) {
-        int fd = -1;
-        unsigned events = 0;
-        if (std::sscanf(line.c_str(), "tfd: %d events: %x", &fd, &events) == 2) found[fd] = events;
-    }
-    return found;
-}
 
 kit::Fd make_eventfd()
 {
@@ -79,7 +66,7 @@ GRADED_TEST(
         const int listen_fd = parts.listen_fd;
         const int stop_fd = parts.stop_fd;
         const chat::ChatServer server(std::move(parts.listener), mode, std::move(parts.stop));
-        const auto found = registrations(server.epoll_fd());
+        const auto found = testkit::epoll_registrations(server.epoll_fd());
         const char* name = mode == chat::Mode::Et ? "et" : "lt";
         ASSERT_EQ(found.count(listen_fd), 1u) << name << ": the listener is not in the epoll set";
         ASSERT_EQ(found.count(stop_fd), 1u) << name << ": the stop fd is not in the epoll set";

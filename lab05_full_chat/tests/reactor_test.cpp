@@ -18,6 +18,7 @@
 #include "testkit/deadline.h"
 #include "testkit/graded.h"
 #include "testkit/interrupt.h"
+#include "testkit/proc.h"
 
 namespace {
 
@@ -26,20 +27,6 @@ constexpr chat::Mode kModes[] = {chat::Mode::Lt, chat::Mode::Et};
 const char* name_of(chat::Mode mode)
 {
     return mode == chat::Mode::Et ? "et" : "lt";
-}
-
-// The registrations of epoll instance @p epfd, from /proc/self/fdinfo: fd -> event mask.
-std::map<int, unsigned> registrations(int epfd)
-{
-    std::ifstream info("/proc/self/fdinfo/" + std::to_string(epfd));
-    std::map<int, unsigned> found;
-    std::string line;
-    while (std::getline(info, line)) {
-        int fd = -1;
-        unsigned events = 0;
-        if (std::sscanf(line.c_str(), "tfd: %d events: %x", &fd, &events) == 2) found[fd] = events;
-    }
-    return found;
 }
 
 // An eventfd: readable once signal() has been called, until drain().
@@ -90,7 +77,7 @@ GRADED_TEST(Reactor, AddRegistersAFreshKeyInTheChosenMode, 3,
         EXPECT_NE(ka, kb);
         EXPECT_EQ(reactor.size(), 2u);
         EXPECT_TRUE(reactor.contains(ka) && reactor.contains(kb));
-        const auto found = registrations(reactor.epoll_fd());
+        const auto found = testkit::epoll_registrations(reactor.epoll_fd());
         ASSERT_EQ(found.count(a.fd.get()), 1u) << name_of(mode) << ": fd not in the epoll set";
         ASSERT_EQ(found.count(b.fd.get()), 1u) << name_of(mode) << ": fd not in the epoll set";
         EXPECT_EQ(found.at(a.fd.get()) & (EPOLLIN | EPOLLOUT), static_cast<unsigned>(EPOLLIN));
@@ -244,7 +231,7 @@ GRADED_TEST(Reactor, ModifyChangesWhatIsWaitedFor, 3,
                                           [&](std::uint32_t events) { seen.push_back(events); });
         EXPECT_EQ(reactor.run_once(0), 0u) << name_of(mode) << ": only EPOLLIN asked for";
         reactor.modify(key, EPOLLIN | EPOLLOUT);
-        const auto found = registrations(reactor.epoll_fd());
+        const auto found = testkit::epoll_registrations(reactor.epoll_fd());
         ASSERT_EQ(found.count(write_end.get()), 1u);
         EXPECT_EQ(found.at(write_end.get()) & (EPOLLIN | EPOLLOUT),
                   static_cast<unsigned>(EPOLLIN | EPOLLOUT));
