@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -318,7 +319,63 @@ def judge(folder: pathlib.Path, case: Case) -> tuple[str, str]:
     return verdict, "\n".join(notes)
 
 
-def run_case(case: Case, base: pathlib.Path, sandbox: Sandbox) -> CaseResult:
+class _Server:
+    """One kit/sandbox.py --serve: runs the tests it is sent one after another (see there why)."""
+
+    def __init__(self) -> None:
+        # -I -S: the interpreter's bare start (no site-packages, no PYTHON* variables): the sandbox
+        # needs only the standard library.
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(SANDBOX), "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={},
+            text=True,
+        )
+
+    def run(self, request: dict) -> bool:
+        """Run one test; False if the server died (the test is then judged from what is left)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+        except OSError:
+            return False
+        return bool(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait()
+
+
+class _Servers:
+    """A sandbox server for each job running at a time, started when first needed."""
+
+    def __init__(self) -> None:
+        self.idle: list[_Server] = []
+        self.lock = threading.Lock()
+        self.all: list[_Server] = []
+
+    def run(self, request: dict) -> None:
+        with self.lock:
+            server = self.idle.pop() if self.idle else None
+        if server is None:
+            server = _Server()
+            with self.lock:
+                self.all.append(server)
+        if not server.run(request):
+            server.close()
+            return
+        with self.lock:
+            self.idle.append(server)
+
+    def close(self) -> None:
+        for server in self.all:
+            server.close()
+
+
+def run_case(case: Case, base: pathlib.Path, sandbox: Sandbox, servers: _Servers) -> CaseResult:
     folder = pathlib.Path(tempfile.mkdtemp(dir=base))
     try:
         folder.chmod(0o711)  # the test's user reaches its own w/, and nothing else here
@@ -332,15 +389,6 @@ def run_case(case: Case, base: pathlib.Path, sandbox: Sandbox) -> CaseResult:
             for path in (work, work / "premature"):
                 os.chown(path, account.pw_uid, account.pw_gid)
         command = [
-            sys.executable,
-            str(SANDBOX),
-            "--dir",
-            str(folder),
-            "--timeout",
-            str(sandbox.timeout),
-            *(["--user", sandbox.user] if sandbox.user else []),
-            *(["--netns"] if sandbox.netns else []),
-            "--",
             str(case.binary),
             f"--gtest_filter={case.test}",
             f"--gtest_output=json:{work / 'record.json'}",
@@ -349,7 +397,16 @@ def run_case(case: Case, base: pathlib.Path, sandbox: Sandbox) -> CaseResult:
         env = {k: v for k, v in os.environ.items() if k in PASSED_ON or k.startswith(KIT_PREFIXES)}
         env.update(dict(case.env), TEST_PREMATURE_EXIT_FILE=str(work / "premature"))
         start = time.monotonic()
-        subprocess.run(command, env=env, stdin=subprocess.DEVNULL)
+        servers.run(
+            {
+                "dir": str(folder),
+                "command": command,
+                "env": env,
+                "user": sandbox.user,
+                "netns": sandbox.netns,
+                "timeout": sandbox.timeout,
+            }
+        )
         seconds = time.monotonic() - start
         status, note = judge(folder, case)
         output = _bounded(folder / "output")
@@ -368,9 +425,11 @@ def run_cases(
     sandbox = sandbox if sandbox is not None else default_sandbox()
     base = pathlib.Path(tempfile.mkdtemp(prefix="kit-grade-"))
     base.chmod(0o711)
+    servers = _Servers()
     try:
         with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
-            done = pool.map(lambda case: run_case(case, base, sandbox), cases)
+            done = pool.map(lambda case: run_case(case, base, sandbox, servers), cases)
             return {result.name: result for result in done}
     finally:
+        servers.close()
         shutil.rmtree(base, ignore_errors=True)

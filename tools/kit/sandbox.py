@@ -1,9 +1,18 @@
 #!/usr/bin/env python3
-"""Run one test process of a student's build, contained, and leave nothing behind.
+"""Run test processes of a student's build, contained, and leave nothing behind.
 
+    sandbox.py --serve
     sandbox.py --dir DIR [--user NAME] [--netns] [--timeout S] -- BINARY ARGS...
 
-The grader (kit/ctest.py run_cases) starts one of these per test. It:
+The grader (kit/ctest.py run_cases) starts one server per parallel job (--serve). A server runs
+the tests it is sent one after another: each request is one JSON line on its stdin ({"dir",
+"user", "netns", "timeout", "command", "env"}), and when that test and everything it started are
+gone it answers one line on its stdout. One test at a time per server is what keeps the
+containment exact: every process re-parented to the server while a test runs is that test's, and
+none is left when the next one starts. Python starts once per job, not once per test (its start
+cost ten times a failing test's run). The second form runs one test the same way and exits.
+
+For each test the sandbox:
 
 - becomes a child subreaper (PR_SET_CHILD_SUBREAPER): a process the test starts that outlives its
   parent (a double fork, a setsid daemon) is re-parented here, not to init;
@@ -16,7 +25,7 @@ The grader (kit/ctest.py run_cases) starts one of these per test. It:
 - then sweeps: kills every process still left below it (SIGKILL: SIGTERM can be ignored), until
   none is left, and reaps them;
 - writes DIR/status: {"exit": code or null, "signal": number or null, "swept": processes killed,
-  "timed_out": bool}.
+  "timed_out": bool}; a server then answers that same line.
 
 It never reads what the test wrote: the grader does, from DIR, bounded.
 """
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import dataclasses
 import fcntl
 import json
 import os
@@ -61,8 +71,17 @@ def loopback_only_network() -> bool:
 
 
 def children() -> list[int]:
-    """The processes whose parent is this one (re-parented orphans included)."""
-    me, found = os.getpid(), []
+    """The processes whose parent is this one (re-parented orphans included): the kernel's list
+    of this (single-threaded) process's children, else every /proc entry whose parent it is."""
+    me = os.getpid()
+    try:
+        with open(f"/proc/{me}/task/{me}/children", "rb") as listing:
+            found = [int(pid) for pid in listing.read().split()]
+        if found:
+            return found
+    except OSError:
+        pass
+    found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -76,14 +95,16 @@ def children() -> list[int]:
     return found
 
 
-def reap() -> None:
+def reap() -> bool:
+    """Reap every child that has ended; True when no child is left at all (the kernel's own
+    answer, ECHILD: exact, unlike any listing of /proc)."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return True
         if pid == 0:
-            return
+            return False
 
 
 def kill_everything_of(user: pwd.struct_passwd) -> None:
@@ -116,10 +137,9 @@ def sweep(group: int, user: pwd.struct_passwd | None) -> int:
     killed, rounds = 0, 0
     while rounds < 10000:
         rounds += 1
-        reap()
-        left = children()
-        if not left:
+        if reap():
             return killed
+        left = children()
         for pid in left:
             for kill, target in ((os.kill, pid), (os.killpg, pid)):
                 try:
@@ -134,11 +154,23 @@ def sweep(group: int, user: pwd.struct_passwd | None) -> int:
     return killed
 
 
-def start(args: argparse.Namespace, command: list[str]) -> int:
-    work = os.path.join(args.dir, "w")
-    output = os.open(os.path.join(args.dir, "output"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    user = pwd.getpwnam(args.user) if args.user and os.geteuid() == 0 else None
-    env = dict(os.environ)  # already chosen by the grader (kit/ctest.py PASSED_ON)
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """One test to run: `command` in the folder `dir`, with exactly the environment `env`."""
+
+    dir: str
+    command: list[str]
+    env: dict[str, str]
+    user: str = ""
+    netns: bool = False
+    timeout: float = 600
+
+
+def start(request: Request, user: pwd.struct_passwd | None) -> int:
+    work = os.path.join(request.dir, "w")
+    path = os.path.join(request.dir, "output")
+    output = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    env = dict(request.env)  # already chosen by the grader (kit/ctest.py PASSED_ON)
     env.update(HOME=work, TMPDIR=work)
     if user is not None:
         env.update(USER=user.pw_name, LOGNAME=user.pw_name)
@@ -147,12 +179,13 @@ def start(args: argparse.Namespace, command: list[str]) -> int:
         os.close(output)
         return pid
     try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.setsid()
         os.dup2(output, 1)
         os.dup2(output, 2)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        if args.netns and os.geteuid() == 0 and not loopback_only_network():
+        if request.netns and os.geteuid() == 0 and not loopback_only_network():
             os.write(2, b"sandbox: no network namespace here (the test runs on the host's)\n")
         resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
         resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
@@ -164,47 +197,76 @@ def start(args: argparse.Namespace, command: list[str]) -> int:
             os.setuid(user.pw_uid)
         os.chdir(work)
         os.closerange(3, 65536)
-        os.execve(command[0], command, env)
+        os.execve(request.command[0], request.command, env)
     except BaseException as error:  # noqa: B036 - the child must never return into the grader
-        os.write(2, f"sandbox: cannot start {command[0]}: {error}\n".encode())
+        os.write(2, f"sandbox: cannot start {request.command[0]}: {error}\n".encode())
     os._exit(127)
+
+
+def run(request: Request) -> str:
+    """Run one test, contained; sweep what it left; write DIR/status. Returns that status line."""
+    user = pwd.getpwnam(request.user) if request.user and os.geteuid() == 0 else None
+    pid = start(request, user)
+    running, timed_out = True, False
+
+    def backstop(*_):
+        nonlocal timed_out
+        if running:
+            timed_out = True
+            os.kill(pid, signal.SIGKILL)
+
+    signal.signal(signal.SIGALRM, backstop)
+    signal.setitimer(signal.ITIMER_REAL, request.timeout)
+    _, status = os.waitpid(pid, 0)
+    running = False
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    swept = sweep(pid, user)
+    result = json.dumps(
+        {
+            "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "swept": swept,
+            "timed_out": timed_out,
+        }
+    )
+    with open(os.path.join(request.dir, "status"), "w") as out:
+        out.write(result)
+    return result
+
+
+def serve() -> int:
+    """Run each test a JSON line of stdin asks for, one after another; answer each with a line."""
+    for line in sys.stdin:
+        try:
+            request = Request(**json.loads(line))
+        except (ValueError, TypeError) as error:
+            answer = json.dumps({"error": f"sandbox: a bad request: {error}"})
+        else:
+            answer = run(request)
+        sys.stdout.write(answer + "\n")
+        sys.stdout.flush()
+    return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", required=True)
+    parser.add_argument("--serve", action="store_true")
+    parser.add_argument("--dir")
     parser.add_argument("--user", default="")
     parser.add_argument("--netns", action="store_true")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if _libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         print("sandbox: cannot become a subreaper", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, lambda *_: None)  # the grader ends us by SIGKILL only
-    pid = start(args, command)
-    timed_out = False
-
-    def backstop(*_):
-        nonlocal timed_out
-        timed_out = True
-        os.kill(pid, signal.SIGKILL)
-
-    signal.signal(signal.SIGALRM, backstop)
-    signal.setitimer(signal.ITIMER_REAL, args.timeout)
-    _, status = os.waitpid(pid, 0)
-    signal.setitimer(signal.ITIMER_REAL, 0)
-    user = pwd.getpwnam(args.user) if args.user and os.geteuid() == 0 else None
-    swept = sweep(pid, user)
-    result = {
-        "exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-        "swept": swept,
-        "timed_out": timed_out,
-    }
-    with open(os.path.join(args.dir, "status"), "w") as out:
-        json.dump(result, out)
+    if args.serve:
+        return serve()
+    if not args.dir:
+        parser.error("--dir is required (or --serve)")
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    run(Request(args.dir, command, dict(os.environ), args.user, args.netns, args.timeout))
     return 0
 
 
