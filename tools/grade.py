@@ -334,13 +334,17 @@ def wrap(text: str, indent: str) -> list[str]:
     ]
 
 
-def print_group(group: Group, quiet: bool) -> None:
+def print_group(group: Group, quiet: str) -> None:
+    """A group of failures: its headline, then (not quiet) one example at length, or (quiet
+    "named", where a failure is unexpected) every failing run by name with its first lines."""
     rows = group.all_rows()
     points = sum(r.points for r in rows if r.graded)
     count = len(rows)
     what = f"{count} test{'s fail' if count != 1 else ' fails'}"
     print(f"  {paint('FAIL', '31')} {what} on: {group.key} ({fmt(points)} points)")
     if quiet:
+        if quiet == "named":
+            print_quiet_failures(rows)
         return
     example = group.first
     print(f"       e.g. {example.name}")
@@ -364,6 +368,31 @@ def print_group(group: Group, quiet: bool) -> None:
             f"by one): {suites(group.needing)}",
             "       ",
         ):
+            print(line)
+
+
+QUIET_ROWS, QUIET_LINES = 8, 4  # what --quiet shows of each group: enough to chase a CI failure
+
+
+def which_run(row: Row) -> str:
+    """Which of a test's runs this row is: its only one, the plain one or the injector's."""
+    if row.kind != "blackbox":
+        return "its only run"
+    if row.name.endswith(SHORTIO):
+        return "the run under the short-I/O injector"
+    return "the plain run"
+
+
+def print_quiet_failures(rows: list[Row]) -> None:
+    """--quiet (make check): each failing run by name, which run it was, its first lines."""
+    for row in rows[:QUIET_ROWS]:
+        points = f", {fmt(row.points)} points" if row.graded else ", not graded"
+        print(f"       {row.lab}: {row.name} ({which_run(row)}{points}, {row.seconds:.1f} s)")
+        for line in excerpt(row.output, QUIET_LINES)[:QUIET_LINES]:
+            print(f"         | {line}"[: WIDTH + 40])
+    if len(rows) > QUIET_ROWS:
+        more = names_line([r.name for r in rows[QUIET_ROWS:]])
+        for line in wrap(f"and {len(rows) - QUIET_ROWS} more: {more}", "       "):
             print(line)
 
 
@@ -405,7 +434,7 @@ def variant_hint(lab: manifests.Lab | None, rows: list[Row]) -> str:
     return f"every failing run is a .../{chosen} run whose twins pass: {hint}" if hint else ""
 
 
-def print_lab(lab: str, rows: list[Row], built: bool, quiet: bool, verbose: bool) -> list[Group]:
+def print_lab(lab: str, rows: list[Row], built: bool, quiet: str, verbose: bool) -> list[Group]:
     score, total = lab_score(rows)
     print(paint(f"== {lab}: {fmt(score)}/{fmt(total)} ==", "1"))
     if not built:
@@ -550,6 +579,14 @@ def write_results(folder: pathlib.Path, rows: list[Row]) -> None:
     ET.ElementTree(suite).write(folder / "junit.xml", encoding="UTF-8", xml_declaration=True)
 
 
+def quiet_mode(args: argparse.Namespace) -> str:
+    """ "" (not quiet), "headlines", or "named": failures named one by one where none is expected
+    (--expect all-fail expects them all: its report names the tests that pass instead)."""
+    if not args.quiet:
+        return ""
+    return "named" if args.expect == "all-pass" else "headlines"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -562,7 +599,12 @@ def main() -> int:
     parser.add_argument("--results", default="")
     parser.add_argument("--expect", choices=["all-pass", "all-fail"], default="all-pass")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--quiet", action="store_true", help="only the groups' headlines")
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="only the groups' headlines; with --expect all-pass also every failing run by name "
+        "(plain or .UnderShortIO) with its first lines, so that a flaky CI failure can be chased",
+    )
     parser.add_argument(
         "--verbose",
         action="store_true",
@@ -603,7 +645,7 @@ def main() -> int:
         if args.summary:
             score, total = lab_score(rows)
         else:
-            groups = print_lab(lab, rows, built, args.quiet, args.verbose)
+            groups = print_lab(lab, rows, built, quiet_mode(args), args.verbose)
             score, total = lab_score(rows)
             if not built:
                 unbuilt.append(lab)
