@@ -20,10 +20,16 @@
 #  10 testkit     the autograder's own self-tests
 #  11 docs        the Doxygen walkthrough builds with zero warnings
 #
-# Steps 7, 8 and 9 run side by side: stack-mine and the sanitizer tree mostly compile (one compiler
-# each), the mutants mostly wait on their tests' sockets. ccache, when installed, serves every
-# object that did not change since an earlier build of any of the trees, and every object one tree
-# compiles as another did: the test harness compiles once, even with an empty cache.
+# After the build and the quick steps 2-4, the rest run side by side in three lanes, so that both
+# cores stay busy the whole time (much of a test's time is spent waiting on its sockets, and a
+# compile in one lane fills what another leaves idle):
+#   lane 1: reference, skeleton, testkit, docs      (the main build's tests; then the walkthrough)
+#   lane 2: mutants                                 (two trees of their own, one compiler each)
+#   lane 3: stack-mine, sanitizers, hostile         (each compiles a tree, then runs tests)
+# Each step's report is printed whole when its lane is done, in the order above. ccache, when
+# installed, serves every object that did not change since an earlier build of any of the trees,
+# and every object one tree compiles as another did: the test harness compiles once, even with an
+# empty cache.
 #
 #   tools/check.sh [STEP...]   only the steps named (e.g. `tools/check.sh sanitizers`), in this order;
 #                              the later steps use the main build as an earlier run left it
@@ -47,6 +53,12 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(pwd)} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 fi
 source tools/kit_copy.sh
+# python3 once, resolved: where python3 is a version manager's shim (pyenv: a shell script that
+# costs more than half a second of CPU to start), every tool started from here (the grader, the
+# docs filter, grade-all) starts the interpreter itself.
+py_bin=$(mktemp -d)
+ln -s "$(python3 -c 'import sys; print(sys.executable)')" "$py_bin/python3"
+export PATH="$py_bin:$PATH"
 names=()
 verdicts=()
 times=()
@@ -55,7 +67,7 @@ check_start=$(date +%s)
 # Each step runs in a subshell that writes `times` at its end: the CPU its programs used (user +
 # system), which, unlike the wall time, does not depend on what else the machine is doing.
 cpu_dir=$(mktemp -d)
-trap 'rm -rf "$cpu_dir"' EXIT
+trap 'rm -rf "$cpu_dir" "$py_bin"' EXIT
 cpu_seconds() {  # cpu_seconds NAME: the step's CPU seconds, from the second line of its `times`
   awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, part, "m"); t += part[1] * 60 + part[2] }
                  printf "%d", t + 0.5 }' "$cpu_dir/$1" 2>/dev/null
@@ -96,11 +108,33 @@ grade() {
   python3 tools/grade.py --jobs "$TEST_JOBS" --quiet "$@"
 }
 
+reference() {
+  grade --build "$BUILD" --reference --expect all-pass
+}
+
+skeleton() {
+  grade --build "$BUILD" --expect all-fail
+}
+
+mutants() {
+  python3 tools/mutants.py --build "$BUILD/mutants" --jobs "$JOBS"
+}
+
+docs() {
+  bash tools/docs.sh "$BUILD"
+}
+
 stack_mine() {
-  # What a student who finished sees (tools/kit_copy.sh): every lab file is its solution.
-  local tree
+  # What a student who finished sees (tools/kit_copy.sh): every lab file is its solution. Only the
+  # labs that link an earlier lab are built and graded: STACK=mine is what this step proves, and
+  # it changes nothing in a lab that uses none (lab01: its files are the solution's, which the
+  # reference step graded, built as a student's as the skeleton step built them); lab01's library
+  # is still built, as every later lab links it.
+  local tree labs
+  labs=$(python3 tools/kit linking)
   tree=$(stack_mine_tree "$BUILD" "${GENERATOR[@]}") &&
-    quiet_build "$tree" "$JOBS" $(python3 tools/kit labs) && (cd "$tree/.." && grade --build build --plain-only --expect all-pass)
+    quiet_build "$tree" "$JOBS" $labs &&
+    (cd "$tree/.." && grade --build build --labs "${labs// /,}" --plain-only --expect all-pass)
 }
 
 sanitizers() {
@@ -120,25 +154,38 @@ python_style() {
   black --check --quiet $files && flake8 --config tools/.flake8 $files && echo "python: $(echo $files | wc -w) files formatted and lint-free"
 }
 
-# Run a step in the background into its log; finish_background prints it and records its result.
-declare -A bg_pid bg_start
-start_background() {
-  local name=$1
+# A lane runs its steps one after another in the background, each into its own log, with its
+# status, wall and CPU seconds beside it; finish_step prints a step's log and records its result.
+declare -A lane_pid
+lane_step() {  # lane_step NAME FUNCTION [ARGS...], inside a lane
+  local name=$1 start=$(date +%s)
   shift
-  bg_start[$name]=$(date +%s)
-  ("$@" >"$BUILD/check-$name.log" 2>&1; echo $? >"$BUILD/check-$name.status"; times >"$cpu_dir/$name") &
-  bg_pid[$name]=$!
+  ("$@" >"$cpu_dir/$name.log" 2>&1
+    echo $? >"$cpu_dir/$name.status"
+    times >"$cpu_dir/$name")
+  echo $(($(date +%s) - start)) >"$cpu_dir/$name.wall"
 }
-finish_background() {
+start_lane() {  # start_lane LANE "NAME FUNCTION" ...: the wanted steps, in order
+  local lane=$1 entry
+  shift
+  local steps=()
+  for entry in "$@"; do
+    want "${entry%% *}" && steps+=("$entry")
+  done
+  [ ${#steps[@]} -gt 0 ] || return 0
+  (for entry in "${steps[@]}"; do lane_step $entry; done) &
+  lane_pid[$lane]=$!
+}
+finish_step() {
   local name=$1
-  wait "${bg_pid[$name]}"
+  [ -f "$cpu_dir/$name.wall" ] || return 0
   echo
-  echo "=== check: $name (ran alongside the mutants) ==="
-  cat "$BUILD/check-$name.log"
+  echo "=== check: $name ==="
+  cat "$cpu_dir/$name.log"
   names+=("$name")
-  times+=($(($(date +%s) - ${bg_start[$name]})))
+  times+=("$(cat "$cpu_dir/$name.wall")")
   cpus+=("$(cpu_seconds "$name")")
-  if [ "$(cat "$BUILD/check-$name.status")" = 0 ]; then verdicts+=(PASS); else verdicts+=(FAIL); fi
+  if [ "$(cat "$cpu_dir/$name.status")" = 0 ]; then verdicts+=(PASS); else verdicts+=(FAIL); fi
 }
 
 testkit_selftest() {
@@ -161,19 +208,16 @@ if [ "${verdicts[0]:-PASS}" = PASS ]; then
   want skeletons && step skeletons python3 tools/skeletons.py check
   want tables && step tables python3 tools/graded_tables.py check --build "$BUILD"
   want python && step python python_style
-  want reference && step reference grade --build "$BUILD" --reference --expect all-pass
-  want skeleton && step skeleton grade --build "$BUILD" --expect all-fail
-  mkdir -p "$BUILD"
-  want stack-mine && start_background stack-mine stack_mine
-  want sanitizers && start_background sanitizers sanitizers
-  want hostile && start_background hostile hostile_suite
-  want mutants && step mutants python3 tools/mutants.py --build "$BUILD/mutants" --jobs "$JOBS"
-  want stack-mine && finish_background stack-mine
-  want sanitizers && finish_background sanitizers
-  want hostile && finish_background hostile
-  want testkit && step testkit testkit_selftest
+  start_lane 1 "reference reference" "skeleton skeleton" "testkit testkit_selftest" "docs docs"
+  start_lane 2 "mutants mutants"
+  start_lane 3 "stack-mine stack_mine" "sanitizers sanitizers" "hostile hostile_suite"
+  for lane in "${!lane_pid[@]}"; do wait "${lane_pid[$lane]}"; done
+  for name in reference skeleton stack-mine mutants sanitizers hostile testkit docs; do
+    finish_step "$name"
+  done
+else
+  want docs && step docs docs
 fi
-want docs && step docs bash tools/docs.sh "$BUILD"
 echo
 echo "=== check: summary ==="
 passed=0

@@ -1,4 +1,7 @@
-"""python3 tools/kit labs | program LAB | check: the lab manifests, for make and check.sh."""
+"""python3 tools/kit labs | linking | program LAB | check: the lab manifests, for make and check.sh.
+
+linking: the labs that link an earlier lab (a non-empty "uses").
+"""
 import pathlib
 import sys
 
@@ -10,6 +13,8 @@ if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     if command == "labs":
         print(" ".join(labs.names()))
+    elif command == "linking":
+        print(" ".join(name for name in labs.names() if labs.load(name).uses))
     elif command == "program":
         print(labs.load(sys.argv[2]).main_program)
     elif command == "check":
