@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/address.h"
+#include "testkit/chat_lines.h"
 #include "testkit/child_process.h"
 #include "testkit/failure.h"
 #include "testkit/graded.h"
@@ -86,30 +87,14 @@ struct ChatServerProcess {
     void resume() { process.resume(); }
 };
 
-/// The welcome line of client @p id, without "\n".
-inline std::string welcome(int id)
-{
-    return "Welcome to the chat room! Your chat ID is: Client #" + std::to_string(id);
-}
-
-/// What the others receive when client @p id says @p text, without "\n".
-inline std::string said(int id, const std::string& text)
-{
-    return "ClientID " + std::to_string(id) + " say >> " + text;
-}
-
-inline const std::string kAlone = "There is only one in the chat room!";
+using testkit::chat::kAlone;
+using testkit::chat::said;
+using testkit::chat::welcome;
 
 /// Connect a client and check it is welcomed as Client #@p id.
 inline LineClient join(const ChatServerProcess& server, int id)
 {
-    LineClient client = LineClient::connect(server.port);
-    const std::string line = client.expect_line();
-    if (line != welcome(id)) {
-        throw testkit::Failure("a new client expected the welcome line '" + welcome(id) +
-                               "', got '" + testkit::printable(line) + "'");
-    }
-    return client;
+    return testkit::chat::join(server.port, static_cast<std::uint64_t>(id));
 }
 
 /// A chat_server in one mode with clients #1..#N joined (each checked as join() does): the opening

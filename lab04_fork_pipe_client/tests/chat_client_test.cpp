@@ -17,6 +17,7 @@
 #include "testkit/fake_server.h"
 #include "testkit/graded.h"
 #include "testkit/lab.h"
+#include "testkit/pipe_chat.h"
 #include "testkit/proc.h"
 #include "testkit/pty.h"
 
@@ -27,20 +28,8 @@ using testkit::printable;
 
 namespace {
 
-testkit::SpawnOptions with_stdin_pipe()
-{
-    testkit::SpawnOptions options;
-    options.stdin_pipe = true;
-    return options;
-}
-
 // A chat_client connected to a FakeServer, its stdin a pipe the test writes.
-struct Chat {
-    FakeServer server;
-    ChildProcess client{
-        testkit::lab_program("chat_client"), {"--port", server.port_arg()}, with_stdin_pipe()};
-    Chat() { server.accept_client(); }
-};
+using Chat = testkit::PipeChat;
 
 std::string describe_processes(const std::vector<pid_t>& pids)
 {

@@ -9,6 +9,7 @@
 #include "testkit/fake_server.h"
 #include "testkit/graded.h"
 #include "testkit/lab.h"
+#include "testkit/pipe_chat.h"
 #include "testkit/proc.h"
 #include "testkit/pty.h"
 
@@ -61,20 +62,8 @@ struct TerminalChat {
     }
 };
 
-testkit::SpawnOptions with_stdin_pipe()
-{
-    testkit::SpawnOptions options;
-    options.stdin_pipe = true;
-    return options;
-}
-
 // A chat_client connected to a FakeServer, stdin and stdout on pipes.
-struct PipeChat {
-    FakeServer server;
-    ChildProcess client{
-        testkit::lab_program("chat_client"), {"--port", server.port_arg()}, with_stdin_pipe()};
-    PipeChat() { server.accept_client(); }
-};
+using testkit::PipeChat;
 
 // Wait until no process of the client's group is left, zombies included; "" when none is.
 std::string processes_left(pid_t group)

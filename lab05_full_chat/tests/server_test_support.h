@@ -16,6 +16,7 @@
 
 #include "common/address.h"
 #include "common/fd.h"
+#include "testkit/chat_lines.h"
 #include "testkit/child_process.h"
 #include "testkit/failure.h"
 #include "testkit/graded.h"
@@ -51,17 +52,10 @@ struct ServerProcess {
     std::uint16_t port;
 };
 
-/// The welcome line of client @p id, without "\n" (lab03's).
-inline std::string welcome(std::uint64_t id)
-{
-    return "Welcome to the chat room! Your chat ID is: Client #" + std::to_string(id);
-}
-
-/// What the others receive when client @p id (default name) says @p text, without "\n".
-inline std::string said(std::uint64_t id, const std::string& text)
-{
-    return "ClientID " + std::to_string(id) + " say >> " + text;
-}
+// The lines lab 5 keeps from lab 3's protocol.
+using testkit::chat::kAlone;
+using testkit::chat::said;
+using testkit::chat::welcome;
 
 /// `* ClientID <id> joined`
 inline std::string joined(std::uint64_t id)
@@ -75,7 +69,6 @@ inline std::string left(std::uint64_t id)
     return "* ClientID " + std::to_string(id) + " left";
 }
 
-inline const std::string kAlone = "There is only one in the chat room!";
 inline const std::string kTooLong =
     "error: line too long (the limit is 4096 bytes); it was not sent";
 inline const std::string kShuttingDown = "* the server is shutting down";
@@ -86,16 +79,10 @@ inline std::string room_full(std::size_t max)
     return "error: the room is full (" + std::to_string(max) + " users); try again later";
 }
 
-/// Connect a client and check it is welcomed as Client #@p id (and nothing else yet).
+/// Connect a client and check it is welcomed as Client #@p id.
 inline LineClient join(const ServerProcess& server, std::uint64_t id)
 {
-    LineClient client = LineClient::connect(server.port);
-    const std::string line = client.expect_line();
-    if (line != welcome(id)) {
-        throw testkit::Failure("a new client expected the welcome line '" + welcome(id) +
-                               "', got '" + testkit::printable(line) + "'");
-    }
-    return client;
+    return testkit::chat::join(server.port, id);
 }
 
 }  // namespace lab05
