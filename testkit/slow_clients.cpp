@@ -9,9 +9,11 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "common/address.h"
 #include "testkit/failure.h"
+#include "testkit/proc.h"
 
 namespace testkit {
 
@@ -22,6 +24,31 @@ void raise_fd_limit(rlim_t wanted)
     if (limit.rlim_cur >= wanted) return;
     limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
     ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+rlimit leave_free_fds(pid_t pid, int count)
+{
+    const std::vector<int> fds = open_fds(pid);
+    int free_numbers = 0;
+    int number = 0;
+    for (; free_numbers < count; ++number) {
+        if (std::find(fds.begin(), fds.end(), number) == fds.end()) ++free_numbers;
+    }
+    rlimit limit{};
+    if (::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit) != 0) {
+        throw Failure(std::string("prlimit(RLIMIT_NOFILE) of the server: ") + std::strerror(errno));
+    }
+    const rlimit original = limit;
+    limit.rlim_cur = static_cast<rlim_t>(number);  // room for `count` more descriptors
+    restore_fd_limit(pid, limit);
+    return original;
+}
+
+void restore_fd_limit(pid_t pid, const rlimit& limit)
+{
+    if (::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr) != 0) {
+        throw Failure(std::string("prlimit(RLIMIT_NOFILE) of the server: ") + std::strerror(errno));
+    }
 }
 
 kit::Fd connect_non_reader(std::uint16_t port)

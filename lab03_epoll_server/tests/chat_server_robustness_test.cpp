@@ -363,18 +363,7 @@ GRADED_TEST_P(Resources, RefusesClientsBeyondTheFdLimitWithoutHanging, 4,
 {
     ChatServerProcess server(mode());
     const pid_t pid = server.process.pid();
-    const std::vector<int> fds = testkit::open_fds(pid);
-    rlimit limit{};
-    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit), 0);
-    const rlimit original = limit;
-    // New fds get the lowest free numbers below the limit: leave exactly 3 free numbers below it.
-    int free_numbers = 0;
-    int number = 0;
-    for (; free_numbers < 3; ++number) {
-        if (std::find(fds.begin(), fds.end(), number) == fds.end()) ++free_numbers;
-    }
-    limit.rlim_cur = static_cast<rlim_t>(number);  // room for 3 more descriptors
-    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr), 0) << std::strerror(errno);
+    const rlimit original = testkit::leave_free_fds(pid, 3);
     std::vector<LineClient> clients;
     for (int i = 0; i < 8; ++i)
         clients.push_back(LineClient::connect(server.port));
@@ -406,7 +395,7 @@ GRADED_TEST_P(Resources, RefusesClientsBeyondTheFdLimitWithoutHanging, 4,
             << testkit::printable(line) << "'";
     }
     clients.clear();
-    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &original, nullptr), 0);
+    testkit::restore_fd_limit(pid, original);
     ASSERT_TRUE(server.process.running());
     LineClient later = LineClient::connect(server.port);
     EXPECT_EQ(later.expect_line().rfind("Welcome", 0), 0u)

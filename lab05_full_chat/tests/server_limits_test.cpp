@@ -157,17 +157,7 @@ GRADED_TEST_P(OutOfFds, RefusesWhileAtTheLimitWithoutSpinningAndAcceptsAgain, 6,
 {
     ServerProcess server(mode_flags());
     const pid_t pid = server.process.pid();
-    const std::vector<int> fds = testkit::open_fds(pid);
-    // New fds get the lowest free numbers below the limit: leave exactly 3 free below it.
-    int free_numbers = 0;
-    int number = 0;
-    for (; free_numbers < 3; ++number) {
-        if (std::find(fds.begin(), fds.end(), number) == fds.end()) ++free_numbers;
-    }
-    rlimit limit{};
-    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit), 0);
-    limit.rlim_cur = static_cast<rlim_t>(number);
-    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr), 0) << std::strerror(errno);
+    testkit::leave_free_fds(pid, 3);
     std::vector<LineClient> welcomed;
     int refused = 0;
     for (int i = 0; i < 6; ++i) {
