@@ -90,7 +90,9 @@ find "$refsrc" -type d -exec chmod 711 {} +
 template="$work/template"
 tree="$stage/build"  # where the kit has build/: ccache then serves the objects of the kit's own build
 [ -d "$template" ] && mv "$template" "$tree"
-cmake -S "$stage" -B "$tree" "${GENERATOR[@]}" -DKIT_STACK=solutions -DKIT_VARIANTS="student;solution" -DKIT_SHARED_LAB_LIBRARIES=ON \
+# The launcher (ccache) serves the skeleton's build from the kit's own objects; a submission's build
+# below runs it with CCACHE_DISABLE=1 (then it only starts the compiler) unless GRADE_ALL_CCACHE.
+cmake -S "$stage" -B "$tree" "${GENERATOR[@]}" "${LAUNCHER[@]}" -DKIT_STACK=solutions -DKIT_VARIANTS="student;solution" -DKIT_SHARED_LAB_LIBRARIES=ON \
   -DKIT_SOLUTIONS_DIR="$refsrc" -DKIT_LABS_ONLY="$(python3 tools/kit labs | tr ' ' ';')" >/dev/null || exit 1
 student_targets=()
 for lab in $labs; do student_targets+=("$lab"); done
