@@ -11,14 +11,16 @@
 #   5 reference   every graded test passes on solutions/ (plain and under the short-I/O injector)
 #   6 skeleton    every graded test FAILS on the untouched lab files (a test that cannot fail grades nothing)
 #   7 stack-mine  a student who finished every lab (solutions copied into the lab folders), built with
-#                 STACK=mine (each lab linking the student's own earlier labs), scores 100% (black-box
-#                 tests once, plainly: step 5 ran their short-I/O twins)
+#                 STACK=mine (each lab linking the student's own earlier labs), scores 100% on every
+#                 lab that links an earlier one (black-box tests once, plainly: step 5 ran their
+#                 short-I/O twins)
 #   8 mutants     every mutant of tools/mutants/ is caught by a test it names
 #   9 sanitizers  the reference passes every graded test (plainly) under AddressSanitizer + UBSan (the labs'
 #                 code and common/ instrumented; the test harness as in the main build, so ccache
 #                 serves it: see kit_sanitize in cmake/KitLab.cmake)
-#  10 testkit     the autograder's own self-tests
-#  11 docs        the Doxygen walkthrough builds with zero warnings
+#  10 hostile     the hostile submissions of tools/hostile/ stay contained (tools/hostile.py)
+#  11 testkit     the autograder's own self-tests
+#  12 docs        the Doxygen walkthrough builds with zero warnings
 #
 # After the build and the quick steps 2-4, the rest run side by side in three lanes, so that both
 # cores stay busy the whole time (much of a test's time is spent waiting on its sockets, and a
