@@ -25,6 +25,13 @@ namespace {
 const std::string kHelper = SELFTEST_REPORT_HELPER;
 const std::string kProbe = SELFTEST_PROBE;
 
+// Whether @p text holds @p part; if not, the failure shows all of @p text.
+::testing::AssertionResult contains(const std::string& text, const std::string& part)
+{
+    if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "'" << part << "' is not in:\n" << text;
+}
+
 // Run one report-helper test as KIT_SHORTIO=1 SHORTIO_SEED=4242 would run it; return its output.
 std::string run_helper(const std::string& test, bool via_shell = false)
 {
@@ -56,13 +63,11 @@ TEST(FailureReport, ShowsProgramsTranscriptAndReplayOncePerTest)
     const std::string out = run_helper("FailsAfterAConversation");
     EXPECT_EQ(count(out, "--- the programs under test ---"), 1u) << out;
     EXPECT_EQ(count(out, "--- transcript ---"), 1u) << out;
-    EXPECT_NE(out.find("process: "), std::string::npos) << out;
-    EXPECT_NE(out.find("sent     6 bytes: 'hello\\n'"), std::string::npos) << out;
-    EXPECT_NE(out.find("received "), std::string::npos) << out;
-    EXPECT_NE(out.find("replay exactly with:\n    KIT_SHORTIO=1 SHORTIO_SEED=4242 " + kHelper +
-                       " --gtest_filter=Helper.FailsAfterAConversation"),
-              std::string::npos)
-        << out;
+    EXPECT_TRUE(contains(out, "process: "));
+    EXPECT_TRUE(contains(out, "sent     6 bytes: 'hello\\n'"));
+    EXPECT_TRUE(contains(out, "received "));
+    EXPECT_TRUE(contains(out, "replay exactly with:\n    KIT_SHORTIO=1 SHORTIO_SEED=4242 " +
+                                  kHelper + " --gtest_filter=Helper.FailsAfterAConversation"));
     // The report comes after the test's failures, before GoogleTest's verdict.
     EXPECT_LT(out.find("farewell"), out.find("--- the programs under test ---")) << out;
     EXPECT_LT(out.find("--- end of the report ---"), out.find("[  FAILED  ]")) << out;
@@ -71,39 +76,34 @@ TEST(FailureReport, ShowsProgramsTranscriptAndReplayOncePerTest)
 TEST(FailureReport, DeadlineFailureSuggestsTimeoutScale)
 {
     const std::string out = run_helper("MissesADeadline");
-    EXPECT_NE(out.find("no client connected within"), std::string::npos) << out;
-    EXPECT_NE(out.find("if the machine is busy, try TIMEOUT_SCALE=3"), std::string::npos) << out;
-    EXPECT_NE(out.find("SHORTIO_SEED=4242"), std::string::npos) << out;
+    EXPECT_TRUE(contains(out, "no client connected within"));
+    EXPECT_TRUE(contains(out, "if the machine is busy, try TIMEOUT_SCALE=3"));
+    EXPECT_TRUE(contains(out, "SHORTIO_SEED=4242"));
 }
 
 TEST(FailureReport, NamesTheSignalThatKilledAProgramAndShowsItsStderr)
 {
     const std::string out = run_helper("ProgramDiesOfSigpipe");
-    EXPECT_NE(out.find("process: was killed by signal SIGPIPE (Broken pipe)"), std::string::npos)
-        << out;
-    EXPECT_NE(out.find("sh: about to write to a closed socket"), std::string::npos) << out;
+    EXPECT_TRUE(contains(out, "process: was killed by signal SIGPIPE (Broken pipe)"));
+    EXPECT_TRUE(contains(out, "sh: about to write to a closed socket"));
 }
 
 TEST(FailureReport, CrashNamesTheSignalAndTheDebugCommandWithTheInjectorsEnvironment)
 {
     const std::string out = run_helper("Crashes", true);
-    EXPECT_NE(out.find("CRASH: the test process was killed by SIGSEGV while running "
-                       "Helper.Crashes.\n"),
-              std::string::npos)
-        << out;
-    EXPECT_NE(out.find("To debug it: KIT_SHORTIO=1 SHORTIO_SEED=4242 gdb --args " + kHelper +
-                       " --gtest_filter=Helper.Crashes"),
-              std::string::npos)
-        << out;
+    EXPECT_TRUE(contains(out,
+                         "CRASH: the test process was killed by SIGSEGV while running "
+                         "Helper.Crashes.\n"));
+    EXPECT_TRUE(contains(out, "To debug it: KIT_SHORTIO=1 SHORTIO_SEED=4242 gdb --args " + kHelper +
+                                  " --gtest_filter=Helper.Crashes"));
 }
 
 TEST(FailureReport, FatalSigpipeCrashNamesSigpipe)
 {
     const std::string out = run_helper("DiesOfSigpipe", true);
-    EXPECT_NE(out.find("CRASH: the test process was killed by SIGPIPE while running "
-                       "Helper.DiesOfSigpipe.\n"),
-              std::string::npos)
-        << out;
+    EXPECT_TRUE(contains(out,
+                         "CRASH: the test process was killed by SIGPIPE while running "
+                         "Helper.DiesOfSigpipe.\n"));
 }
 
 TEST(FailureReport, ReportOfAProgramNamesItsSignal)
@@ -121,9 +121,8 @@ TEST(FailureReport, ReportOfAProgramNamesItsSignal)
     }
     // Its destructor added it to this test's report.
     const std::string report = test_failure_report();
-    EXPECT_NE(report.find("--- the programs under test ---\nshortio-probe:\n"), std::string::npos)
-        << report;
-    EXPECT_NE(report.find("SIGPIPE"), std::string::npos) << report;
+    EXPECT_TRUE(contains(report, "--- the programs under test ---\nshortio-probe:\n"));
+    EXPECT_TRUE(contains(report, "SIGPIPE"));
 }
 
 TEST(FailureReport, KitTypesPrintByName)
@@ -143,17 +142,15 @@ TEST(Transcript, KeepsTheLastLinesOfEachSideInOrder)
     transcript_record("fake server :2", Direction::Received, std::string(1000, 'x') + "end");
     transcript_event("client :1", "closed the connection");
     const std::string text = transcript_text(12);
-    EXPECT_NE(text.find("(29 earlier lines of client :1 left out)"), std::string::npos) << text;
+    EXPECT_TRUE(contains(text, "(29 earlier lines of client :1 left out)"));
     EXPECT_EQ(text.find("'echo 13\\n'"), std::string::npos) << text;
     EXPECT_LT(text.find("client :1 received 8 bytes: 'echo 19\\n'"),
               text.find("fake server :2 received 1003 bytes: 'xxx"))
         << text;
     // The first and the last 36 bytes.
-    EXPECT_NE(text.find("1003 bytes: '" + std::string(36, 'x') + "' ... '" + std::string(33, 'x') +
-                        "end'\n"),
-              std::string::npos)
-        << text;
-    EXPECT_NE(text.find("client :1 -- closed the connection"), std::string::npos) << text;
+    EXPECT_TRUE(contains(text, "1003 bytes: '" + std::string(36, 'x') + "' ... '" +
+                                   std::string(33, 'x') + "end'\n"));
+    EXPECT_TRUE(contains(text, "client :1 -- closed the connection"));
 }
 
 TEST(Transcript, MergesBytesThatGoTheSameWayInARow)
@@ -162,10 +159,9 @@ TEST(Transcript, MergesBytesThatGoTheSameWayInARow)
         transcript_record("client :1", Direction::Received, std::string(1, c));
     transcript_record("client :1", Direction::Sent, "bye\n");
     const std::string text = transcript_text(12);
-    EXPECT_NE(text.find("client :1 received 26 bytes in 26 calls: 'abcdefghijklmnopqrstuvwxyz'\n"
-                        "  client :1 sent     4 bytes: 'bye\\n'"),
-              std::string::npos)
-        << text;
+    EXPECT_TRUE(contains(text,
+                         "client :1 received 26 bytes in 26 calls: 'abcdefghijklmnopqrstuvwxyz'\n"
+                         "  client :1 sent     4 bytes: 'bye\\n'"));
 }
 
 TEST(ChildProcessCleanup, ConstructorThatFailsLeaksNoFd)
