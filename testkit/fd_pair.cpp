@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <string>
 
 #include "common/sys_error.h"
+#include "testkit/failure.h"
 
 namespace testkit {
 
@@ -24,6 +27,19 @@ FdPair pipe_pair(int extra_flags)
     int ends[2];
     if (::pipe2(ends, O_CLOEXEC | extra_flags) != 0) throw kit::SysError("pipe2", errno);
     return {kit::Fd(ends[0]), kit::Fd(ends[1])};
+}
+
+void write_fully(int fd, std::string_view data)
+{
+    while (!data.empty()) {
+        const ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            throw Failure(std::string("test: write failed: ") +
+                          (n < 0 ? std::strerror(errno) : "nothing written"));
+        }
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
 }
 
 }  // namespace testkit

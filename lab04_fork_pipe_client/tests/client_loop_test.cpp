@@ -33,15 +33,6 @@ struct SocketPair {
     }
 };
 
-void put(int fd, std::string_view data)
-{
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n <= 0) throw testkit::Failure("test: write failed");
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-}
-
 // A FILE* that writes into memory: what the client printed.
 class Printed {
 public:
@@ -82,10 +73,10 @@ GRADED_TEST(
     "read print apart (README §4.1, mistake 12)")
 {
     ServerLines lines;
-    put(lines.pair.server.get(), "Welc");
+    testkit::write_fully(lines.pair.server.get(), "Welc");
     EXPECT_TRUE(lines.print());
     EXPECT_EQ(testkit::printable(lines.out.text()), "") << "half a line must wait for its '\\n'";
-    put(lines.pair.server.get(), "ome!\nClientID 2 say >> hi\nClientID 3 say");
+    testkit::write_fully(lines.pair.server.get(), "ome!\nClientID 2 say >> hi\nClientID 3 say");
     EXPECT_TRUE(lines.print());
     EXPECT_EQ(testkit::printable(lines.out.text()),
               testkit::printable("Welcome!\nClientID 2 say >> hi\n"));
@@ -96,7 +87,7 @@ GRADED_TEST(PrintServerLines, PrintsTheLastLineAndSaysWhenTheServerCloses, 2,
             "(README §4.1)")
 {
     ServerLines lines;
-    put(lines.pair.server.get(), "bye\nno newline");
+    testkit::write_fully(lines.pair.server.get(), "bye\nno newline");
     lines.pair.server.reset();
     EXPECT_FALSE(lines.print())
         << "the server closed the connection: print_server_lines must return false";
@@ -113,10 +104,10 @@ GRADED_TEST(TakeUserLines, QueuesCompleteLinesAndReportsTheEndOfThePipe, 2,
     kit::Fd write_end(ends[1]);
     nb::LineBuffer from_user(4096);
     std::string to_server;
-    put(write_end.get(), "hello\nhalf");
+    testkit::write_fully(write_end.get(), "hello\nhalf");
     EXPECT_TRUE(chat::take_user_lines(read_end.get(), from_user, to_server));
     EXPECT_EQ(testkit::printable(to_server), testkit::printable("hello\n"));
-    put(write_end.get(), " a line\n");
+    testkit::write_fully(write_end.get(), " a line\n");
     write_end.reset();
     EXPECT_FALSE(chat::take_user_lines(read_end.get(), from_user, to_server))
         << "every write end is closed: take_user_lines must report the end";
@@ -165,7 +156,7 @@ GRADED_TEST(RunClientLoop, SendsEveryQueuedLineBeforeReturningUserDone, 3,
     ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
     kit::Fd read_end(ends[0]);
     kit::Fd write_end(ends[1]);
-    put(write_end.get(), "one\ntwo\n");
+    testkit::write_fully(write_end.get(), "one\ntwo\n");
     write_end.reset();  // the child is done
     Printed out;
     const chat::ClientEnd end = chat::run_client_loop(pair.client, read_end, out.file());
@@ -185,7 +176,7 @@ GRADED_TEST(RunClientLoop, EndsWithServerClosedAfterPrintingWhatCame, 3,
     ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
     kit::Fd read_end(ends[0]);
     kit::Fd write_end(ends[1]);  // the child is alive and silent
-    put(pair.server.get(), "Welcome!\nbye\n");
+    testkit::write_fully(pair.server.get(), "Welcome!\nbye\n");
     pair.server.reset();
     Printed out;
     EXPECT_EQ(chat::run_client_loop(pair.client, read_end, out.file()),
@@ -268,7 +259,7 @@ GRADED_TEST(PrintServerLines, PrintsEveryByteOfALineNulIncluded, 2,
 {
     ServerLines lines;
     const std::string line("say >> a\0b\0c", 13);
-    put(lines.pair.server.get(), line + "\nnext\n");
+    testkit::write_fully(lines.pair.server.get(), line + "\nnext\n");
     EXPECT_TRUE(lines.print());
     EXPECT_EQ(testkit::printable(lines.out.text()), testkit::printable(line + "\nnext\n"));
 }
@@ -283,7 +274,7 @@ GRADED_TEST(PrintServerLines, FlushesWhatItPrintedBeforeReturning, 2,
     std::FILE* out = ::fdopen(printed.second.release(), "w");
     ASSERT_NE(out, nullptr);
     std::setvbuf(out, nullptr, _IOFBF, BUFSIZ);  // as stdout is when it is not a terminal
-    put(pair.server.get(), "Welcome!\n");
+    testkit::write_fully(pair.server.get(), "Welcome!\n");
     EXPECT_TRUE(chat::print_server_lines(pair.client.get(), from_server, out));
     std::string seen(64, '\0');
     const ssize_t n = ::read(printed.first.get(), seen.data(), seen.size());
@@ -304,7 +295,7 @@ GRADED_TEST(RunClientLoop, RetriesWhenASignalInterruptsEpollWait, 3,
     const std::string error = testkit::interrupt_blocked_call(
         [&] { end = chat::run_client_loop(pair.client, pipe.first, out.file()); },
         [&] {
-            put(pair.server.get(), "after the signal\n");
+            testkit::write_fully(pair.server.get(), "after the signal\n");
             pair.server.reset();
         });
     ASSERT_TRUE(error.empty()) << "run_client_loop threw after a signal interrupted epoll_wait: "
@@ -323,8 +314,8 @@ GRADED_TEST(RunClientLoop, SendsAQueueLargerThanTheSocketBufferBeforeReturningUs
     std::string typed;
     for (int i = 0; typed.size() < 48 * 1024; ++i)
         typed += "line " + std::to_string(i) + " of what the user typed before Ctrl-D\n";
-    put(pipe.second.get(), typed);  // fits in the pipe (64 KiB)
-    pipe.second.reset();            // the child is done
+    testkit::write_fully(pipe.second.get(), typed);  // fits in the pipe (64 KiB)
+    pipe.second.reset();                             // the child is done
     Printed out;
     LoopThread loop(pair.client, pipe.first, out.file());
     // Nobody reads the socket until the loop waits (or returned): the queue is larger than the

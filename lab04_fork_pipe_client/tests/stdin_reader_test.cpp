@@ -31,15 +31,6 @@ struct Pipe {
     }
 };
 
-void write_all(int fd, std::string_view data)
-{
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n <= 0) throw testkit::Failure("test: writing a pipe failed");
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-}
-
 std::string read_to_end(int fd)
 {
     std::string all;
@@ -55,8 +46,8 @@ std::string forward(const std::string& typed, ReaderEnd* end = nullptr)
 {
     Pipe in;
     Pipe out;
-    write_all(in.write_end.get(), typed);  // fits in the pipe's buffer (64 KiB)
-    in.write_end.reset();                  // the end of the input
+    testkit::write_fully(in.write_end.get(), typed);  // fits in the pipe's buffer (64 KiB)
+    in.write_end.reset();                             // the end of the input
     const ReaderEnd result = chat::forward_stdin_lines(in.read_end.get(), out.write_end.get());
     if (end != nullptr) *end = result;
     out.write_end.reset();
@@ -125,7 +116,7 @@ GRADED_TEST(
 {
     Pipe in;
     Pipe out;
-    write_all(in.write_end.get(), "hello\n");
+    testkit::write_fully(in.write_end.get(), "hello\n");
     in.write_end.reset();
     out.read_end.reset();  // the parent is gone
     // The test process ignores SIGPIPE, as the child does: the write fails with EPIPE.
@@ -163,7 +154,7 @@ GRADED_TEST(ForwardStdinLines, RetriesWhenASignalInterruptsTheBlockedRead, 2,
     const std::string error = testkit::interrupt_blocked_call(
         [&] { end = chat::forward_stdin_lines(in.read_end.get(), out.write_end.get()); },
         [&] {
-            write_all(in.write_end.get(), "late\n");
+            testkit::write_fully(in.write_end.get(), "late\n");
             in.write_end.reset();
         });
     ASSERT_TRUE(error.empty()) << "forward_stdin_lines threw after a signal interrupted read: "
