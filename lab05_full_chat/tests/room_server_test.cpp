@@ -31,9 +31,7 @@ GRADED_TEST(ServerBasics, FramesLinesWhateverTheSegments, 3,
             "line in one-byte pieces is one (README §3.2)")
 {
     ServerProcess server;
-    LineClient a = join(server, 1);
-    LineClient b = join(server, 2);
-    EXPECT_EQ(a.expect_line(), joined(2));
+    auto [a, b] = join_two(server);
     a.send_raw("one\ntwo\n");
     EXPECT_EQ(b.expect_line(), said(1, "one"));
     EXPECT_EQ(b.expect_line(), said(1, "two"));
@@ -47,9 +45,7 @@ GRADED_TEST(ServerBasics, AnOverLongLineGetsLab03sErrorAndTheSenderStays, 3,
             "line to the sender only, nothing said, the sender stays (README §3.2)")
 {
     ServerProcess server;
-    LineClient a = join(server, 1);
-    LineClient b = join(server, 2);
-    EXPECT_EQ(a.expect_line(), joined(2));
+    auto [a, b] = join_two(server);
     const std::string longest(4096, 'k');
     a.send_line(longest);
     EXPECT_EQ(b.expect_line(), said(1, longest)) << "a line of exactly 4096 bytes is allowed";
@@ -87,9 +83,7 @@ GRADED_TEST(ServerBasics, AQuitFollowedAtOnceByEofStillGetsItsBye, 3,
             "or its `* bye` is lost (README §3.2)")
 {
     ServerProcess server;
-    LineClient a = join(server, 1);
-    LineClient b = join(server, 2);
-    EXPECT_EQ(a.expect_line(), joined(2));
+    auto [a, b] = join_two(server);
     // While the server is stopped, the line and the FIN both wait in its socket: one turn reads
     // the line (queuing "* bye") and then the end of the file.
     server.process.pause();
@@ -107,9 +101,7 @@ GRADED_TEST(
     "the connection closes once it is written; nobody else hears of it (README §3.4)")
 {
     ServerProcess server({"--max-clients", "2"});
-    LineClient a = join(server, 1);
-    LineClient b = join(server, 2);
-    EXPECT_EQ(a.expect_line(), joined(2));
+    auto [a, b] = join_two(server);
     LineClient turned_away = LineClient::connect(server.port);
     EXPECT_EQ(turned_away.expect_line(), room_full(2));
     turned_away.expect_eof();

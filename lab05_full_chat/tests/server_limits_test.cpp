@@ -60,9 +60,7 @@ GRADED_TEST(SlowConsumers, ANonReaderIsDroppedAndTheOthersCarryOn, 5,
             "drop it, tell the others it left, and let them chat on (README §3.4)")
 {
     ServerProcess server({}, flood_options());
-    LineClient talker = join(server, 1);
-    LineClient fast = join(server, 2);
-    EXPECT_EQ(talker.expect_line(), joined(2));
+    auto [talker, fast] = join_two(server);
     kit::Fd slow = connect_non_reader(server.port);  // client #3
     EXPECT_EQ(talker.expect_line(), joined(3));
     EXPECT_EQ(fast.expect_line(), joined(3));

@@ -34,9 +34,7 @@ GRADED_TEST(
     "down' after everything queued for it, then EOF, and the server exits 0 (README §3.5)")
 {
     ServerProcess server({}, bulk_options());
-    LineClient talker = join(server, 1);
-    LineClient idle = join(server, 2);
-    EXPECT_EQ(talker.expect_line(), joined(2));
+    auto [talker, idle] = join_two(server);
     LineClient behind = join(server, 3);  // reads nothing until the end: its output piles up
     EXPECT_EQ(talker.expect_line(), joined(3));
     EXPECT_EQ(idle.expect_line(), joined(3));

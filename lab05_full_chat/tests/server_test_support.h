@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/address.h"
@@ -83,6 +84,20 @@ inline std::string room_full(std::size_t max)
 inline LineClient join(const ServerProcess& server, std::uint64_t id)
 {
     return testkit::chat::join(server.port, id);
+}
+
+/// Clients #1 and #2 joined, #1 having heard that #2 joined: the opening of most tests, as
+/// `auto [a, b] = join_two(server);`. @throws testkit::Failure if #1 hears anything else.
+inline std::pair<LineClient, LineClient> join_two(const ServerProcess& server)
+{
+    LineClient first = join(server, 1);
+    LineClient second = join(server, 2);
+    const std::string line = first.expect_line();
+    if (line != joined(2)) {
+        throw testkit::Failure("client #1 expected '" + joined(2) + "' when #2 joined, got '" +
+                               testkit::printable(line) + "'");
+    }
+    return {std::move(first), std::move(second)};
 }
 
 }  // namespace lab05
