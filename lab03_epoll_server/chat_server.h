@@ -1,5 +1,5 @@
 /// @file chat_server.h
-/// @brief lab03: ChatServer, one thread serving a whole chat room with one epoll_wait loop.
+/// @brief lab03: ChatServer, one thread serving a whole chat room with one \man{epoll_wait,2} loop.
 ///
 /// You write its methods in chat_server.cpp (README §4); the ones marked "Given" are in
 /// chat_server_helpers.cpp, for you to call. The shape of the loop:
@@ -34,7 +34,7 @@ enum class Mode {
     Et,  ///< edge-triggered (EPOLLET): reported when it *becomes* ready; drain it to EAGAIN
 };
 
-/// @brief "lt" or "et" (the --mode flag's values). Given, in chat_server_helpers.cpp.
+/// @brief "lt" or "et" (the `--mode` flag's values). Given, in chat_server_helpers.cpp.
 std::string_view to_string(Mode mode);
 
 /// @brief A client whose queued output passes this many bytes is disconnected: it does not read,
@@ -42,7 +42,7 @@ std::string_view to_string(Mode mode);
 /// maximum-length lines, far more than a client that reads ever has waiting in a healthy room.
 inline constexpr std::size_t kMaxQueuedBytes = 256 * 1024;
 
-/// @brief How many bytes one read(2) asks for.
+/// @brief How many bytes one \man{read,2} asks for.
 inline constexpr std::size_t kReadChunkBytes = 16 * 1024;
 
 /// @brief Out of file descriptors (EMFILE/ENFILE): free @p spare (a descriptor kept open for this
@@ -83,7 +83,7 @@ public:
     /// @param listener a listening TCP socket (net::listen_tcp).
     /// @param stop a descriptor that becomes readable when the server should stop (main passes a
     ///        signalfd for SIGINT/SIGTERM; tests may pass an eventfd).
-    /// @throws kit::SysError if epoll_create1 or epoll_ctl fails.
+    /// @throws kit::SysError if \man{epoll_create1,2} or \man{epoll_ctl,2} fails.
     ChatServer(kit::Fd listener, Mode mode, kit::Fd stop);
 
     /// @brief Serve until @p stop becomes readable. @throws kit::SysError if epoll_wait fails

@@ -17,8 +17,11 @@ set -euo pipefail
 
 # redis-server: only for make bench (lab05's table compares the chat room with Redis pub/sub); the
 # bench starts its own instance on a free port and never uses the system's service on port 6379.
+# netcat-openbsd: `nc`, which the chapters use to talk to a server by hand. manpages-dev: the
+# manual pages of the system calls (`man 2 epoll_wait`) that every chapter links to; make docs
+# also checks its \man links against them (tools/check_docs.py).
 packages=(make g++ cmake ninja-build python3 patch libgtest-dev libgmock-dev googletest doxygen graphviz
-          clang-format black flake8 redis-server)
+          clang-format black flake8 redis-server netcat-openbsd manpages-dev)
 
 # --- 1. install the packages that are missing ------------------------------------------------------
 if ! command -v dpkg >/dev/null || ! command -v apt-get >/dev/null; then
