@@ -14,7 +14,11 @@ Doxygen's own warnings (tools/docs.sh fails on any) do not see what a reader see
    (https://man7.org/linux/man-pages/manN/name.N.html). Where this machine has the Linux manual
    (/usr/share/man, Debian's manpages and manpages-dev, which make setup installs), the page must
    be in it: a misspelt name would be a dead link.
-4. No command-line flag shown as an en dash: Doxygen turns `--port` outside code into "–port".
+4. Every system call and library function of the kit's vocabulary (CALLS below) that a chapter or
+   a page of docs/ names in code (`epoll_wait`, `fcntl(fd, ...)`) has a \\man link on that page,
+   at its first mention or in the chapter's "Read more". Code blocks and the generated graded
+   tables do not count.
+5. No command-line flag shown as an en dash: Doxygen turns `--port` outside code into "–port".
 Each problem is printed with the file it is in; the exit status is 1 if there is any.
 """
 
@@ -38,6 +42,24 @@ MAN_ALIAS = re.compile(r"\{([A-Za-z0-9_][A-Za-z0-9_.:+-]*),([1-8])\}")
 # Where the alias may be used: what the two Doxyfiles read.
 SOURCES = ["docs/*.md", "lab0*/README.md", "lab0*/*.h", "lab0*/bench/*.h", "common/*.h"]
 SOURCES += ["testkit/*.h", "testkit/shortio/*.md"]
+# The calls the chapters teach or name, with their manual's section. `exit` and `system` are not
+# here: the chapters also use them as words (the line a user types, a reserved nickname).
+CALLS = {
+    **dict.fromkeys(
+        "socket bind listen accept accept4 connect send recv setsockopt getsockopt getsockname"
+        " shutdown close read write readv writev recvfrom recvmsg sendto sendmsg socketpair"
+        " poll select epoll_create epoll_create1 epoll_ctl epoll_wait fcntl dup dup2 fork pipe"
+        " pipe2 waitpid execve prctl getppid getpid _exit _Exit kill sigaction sigprocmask"
+        " signalfd eventfd setsid setrlimit getrlimit mmap".split(),
+        "2",
+    ),
+    **dict.fromkeys(
+        "errno getaddrinfo atexit fgets fputs fwrite printf sprintf snprintf strlen strncasecmp"
+        " malloc mallopt malloc_trim fopencookie isatty usleep tolower strerror".split(),
+        "3",
+    ),
+}
+PAGES = ["docs/*.md", "lab0*/README.md"]
 EN_DASH_FLAG = re.compile(r"(?:\u2013|&ndash;)[a-z]")
 LOCAL_MAN = "/usr/share/man"
 
@@ -98,6 +120,28 @@ def check_sources(problems):
                             )
                         uses[(name, section)] += 1
     return uses
+
+
+def check_coverage(problems):
+    """Every call of CALLS that a page names in code has a \\man link on that page."""
+    for pattern in PAGES:
+        for path in sorted(glob.glob(os.path.join(TOP, pattern))):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            linked = {m.group(1) for m in re.finditer(r"[\\@]man\{([^,}]+),", text)}
+            prose = re.sub(r"```.*?```", "", text, flags=re.S)
+            prose = re.sub(r"<!-- graded-table.*?end -->", "", prose, flags=re.S)
+            named = {}
+            for span in re.findall(r"`([^`\n]+)`", prose):
+                m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(\(.*\))?", span.strip())
+                if m and m.group(1) in CALLS:
+                    named.setdefault(m.group(1), span)
+            for name in sorted(set(named) - linked):
+                rel = os.path.relpath(path, TOP)
+                problems.append(
+                    f"{rel}: names `{named[name]}` but links no man page for {name}: write "
+                    f"\\man{{{name},{CALLS[name]}}} at its first mention or in Read more"
+                )
 
 
 def check_html(root, problems):
@@ -193,6 +237,7 @@ def main(argv):
     root = os.path.abspath(argv[0])
     problems = []
     uses = check_sources(problems)
+    check_coverage(problems)
     pages, graph, man_links, checked = check_html(root, problems)
     reached = check_reachable(root, pages, graph, problems)
     for problem in problems:
