@@ -24,7 +24,7 @@ Each problem is printed with the file it is in; the exit status is 1 if there is
 
 import collections
 import glob
-import html.parser
+import html
 import os
 import re
 import sys
@@ -64,23 +64,27 @@ EN_DASH_FLAG = re.compile(r"(?:\u2013|&ndash;)[a-z]")
 LOCAL_MAN = "/usr/share/man"
 
 
-class Page(html.parser.HTMLParser):
-    """The links (href, src) and the anchors (id, name) of one HTML file."""
+TAG = re.compile(r"<[A-Za-z][^>]*>")
+ATTRIBUTE = re.compile(r'\s(href|src|id|name)\s*=\s*"([^"]*)"')
 
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
+
+class Page:
+    """The links (href, src) and the anchors (id, name) of one HTML file. Doxygen's HTML is
+    regular enough for a regular expression over its tags, several times faster than a parser."""
+
+    def __init__(self, text):
         self.links = []
         self.anchors = set()
-        self.empty = False
-
-    def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name in ("id", "name"):
-                self.anchors.add(value)
-            elif name == "href" or (name == "src" and tag in ("img", "script", "iframe")):
-                self.links.append(value)
+        for tag in TAG.finditer(text):
+            for attribute, value in ATTRIBUTE.findall(tag.group(0)):
+                value = html.unescape(value)
+                if attribute in ("id", "name"):
+                    self.anchors.add(value)
+                else:
+                    self.links.append(value)
+        # A directory page of a folder with no header (docs/, testkit/ here) is empty, and
+        # Doxygen links it from nowhere: it is not a page anyone can miss.
+        self.empty = bool(re.search(r'<div class="contents">\s*</div>', text))
 
 
 def is_external(link):
@@ -148,14 +152,9 @@ def check_html(root, problems):
     """Links, anchors, man7.org links and flags of every HTML file under root."""
     pages = {}
     for path in glob.glob(os.path.join(root, "**", "*.html"), recursive=True):
-        parser = Page()
         with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read()
-        parser.feed(text)
-        # A directory page of a folder with no header (docs/, testkit/ here) is empty, and
-        # Doxygen links it from nowhere: it is not a page anyone can miss.
-        parser.empty = bool(re.search(r'<div class="contents">\s*</div>', text))
-        pages[os.path.normpath(path)] = parser
+        pages[os.path.normpath(path)] = Page(text)
         rel = os.path.relpath(path, root)
         for m in EN_DASH_FLAG.finditer(text):
             context = text[max(0, m.start() - 40) : m.end() + 20].replace("\n", " ")
@@ -177,13 +176,13 @@ def check_html(root, problems):
     graph = collections.defaultdict(set)
     man_links = set()
     checked = 0
-    for path, parser in pages.items():
+    for path, page in pages.items():
         rel = os.path.relpath(path, root)
-        for link in parser.links:
+        for link in page.links:
             if MAN7.match(link):
                 man_links.add(link)
-                page = MAN7_PAGE.fullmatch(link)
-                if not page or page.group(1) != page.group(3):
+                address = MAN7_PAGE.fullmatch(link)
+                if not address or address.group(1) != address.group(3):
                     problems.append(f"{rel}: '{link}' is not the address of a man page")
                 continue
             if is_external(link) or link.startswith("//"):
