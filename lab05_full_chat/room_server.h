@@ -149,8 +149,8 @@ private:
     /// Watch the listener again (a descriptor was freed, or time passed).
     void resume_accepting();
     /// After each turn: a busy turn (output or departures) schedules a \man{malloc_trim,3} for when
-    /// the server has been idle for kTrimAfterIdleMs; an idle turn past that time runs it (README
-    /// §3.4).
+    /// the server has been idle for kTrimAfterIdleMs; an idle turn past that time gives back the
+    /// output capacity idle clients kept, then runs it (README §3.4).
     void settle_memory(bool busy);
     /// Read the stop descriptor empty, then begin_shutdown().
     void on_stop();
