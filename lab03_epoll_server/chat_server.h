@@ -1,7 +1,7 @@
 /// @file chat_server.h
 /// @brief lab03: ChatServer, one thread serving a whole chat room with one \man{epoll_wait,2} loop.
 ///
-/// You write its methods in chat_server.cpp (README §4); the ones marked "Given" are in
+/// You write its methods in chat_server.cpp (README §4-5); the ones marked "Given" are in
 /// chat_server_helpers.cpp, for you to call. The shape of the loop:
 ///
 ///     epoll_wait ──► listener readable ──► accept_clients()  (ET: until EAGAIN)
@@ -28,7 +28,7 @@
 
 namespace chat {
 
-/// @brief How the server registers its descriptors with epoll (README §2).
+/// @brief How the server registers its descriptors with epoll (README §2.3).
 enum class Mode {
     Lt,  ///< level-triggered: epoll_wait reports a descriptor as long as it is ready
     Et,  ///< edge-triggered (EPOLLET): reported when it *becomes* ready; drain it to EAGAIN
@@ -108,7 +108,8 @@ private:
 
     /// Accept every pending connection (Mode::Et) or one (Mode::Lt); welcome each new client.
     void accept_clients();
-    /// Read what @p client sent, hand each complete line to deliver(), notice EOF and resets.
+    /// Read what @p client sent, hand each complete line to deliver(), notice EOF and resets
+    /// (README §4.4; in Mode::Et until EAGAIN, and why that is correct but not fair: §2.4).
     void read_from(Client& client);
     /// One line (or a too-long one) from @p sender: broadcast it, or answer the sender.
     void deliver(Client& sender, const nb::LineResult& line);
@@ -125,7 +126,8 @@ private:
     /// @return true if a connection was refused; false if none could be (the queue was empty, or
     ///         even the spare descriptor did not help): stop accepting until the next event.
     bool refuse_connection();
-    /// Remove every client marked dead: EPOLL_CTL_DEL, close, erase, log.
+    /// Remove every client marked dead: EPOLL_CTL_DEL, close, erase, log (README §4.6). Delete
+    /// before the close: a copy of the socket elsewhere would keep it registered (README §2.5).
     void drop_dead_clients();
 
     kit::Fd listener_;
