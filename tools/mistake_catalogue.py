@@ -140,6 +140,14 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def prose(text: str) -> str:
+    """A mutant's header line as Markdown text that GitHub and Doxygen both render as written: a
+    backslash is doubled (Doxygen would read a command), except inside double quotes, which Doxygen
+    leaves alone; '<' and '>' become entities (an HTML tag to both)."""
+    pieces = text.replace("<", "&lt;").replace(">", "&gt;").split('"')
+    return '"'.join(p if i % 2 else p.replace("\\", "\\\\") for i, p in enumerate(pieces))
+
+
 def where(lesson: str) -> str:
     match = re.search(r"\(README\s*([^)]*)\)\s*$", lesson)
     return match.group(1) if match else ""
@@ -205,7 +213,7 @@ def caught_by(catch: Catch) -> list[str]:
         ]
         for mutant in catch.mutants:
             names = ", ".join(f"`{name}`" for name in mutant.must_fail)
-            lines.append(f"- {mutant.lab} `{mutant.name}`: {cell(mutant.what)}; fails {names}")
+            lines.append(f"- {mutant.lab} `{mutant.name}`: {prose(mutant.what)}; fails {names}")
     else:
         lines += ["", "**Proved by** no mutant."]
     if catch.demo:
