@@ -187,11 +187,11 @@ def catches(build: pathlib.Path, problems: list[str]) -> dict[tuple[str, int], C
     return result
 
 
-def caught_by(catch: Catch) -> list[str]:
+def caught_by(kind: str, catch: Catch) -> list[str]:
     lines = []
     if catch.tests:
         lines += [
-            "**Caught by** these graded tests (their lesson names this mistake, or a mutant below "
+            f"**Caught by** these graded tests (their lesson names this {kind}, or a mutant below",
             "must make them fail):",
             "",
             "| graded test | lab | points | read |",
@@ -207,7 +207,7 @@ def caught_by(catch: Catch) -> list[str]:
     if catch.mutants:
         lines += [
             "",
-            "**Proved by** these mutants (`tools/mutants/<lab>/<name>.patch`: `make check` applies "
+            "**Proved by** these mutants (`tools/mutants/<lab>/<name>.patch`: `make check` applies",
             "each to the reference and requires every test it names to fail):",
             "",
         ]
@@ -219,8 +219,8 @@ def caught_by(catch: Catch) -> list[str]:
     if catch.demo:
         lines += [
             "",
-            f"**Demonstrated by** `{catch.demo.relative_to(ROOT)}`, which `make check` runs (its "
-            "docs step).",
+            f"**Demonstrated by** `{catch.demo.relative_to(ROOT)}`, which `make check` runs",
+            "(its docs step).",
         ]
     return lines
 
@@ -279,7 +279,9 @@ def regenerate(build: pathlib.Path, problems: list[str]) -> tuple[str, str]:
     found = catches(build, problems)
     wanted = replace(text, "summary", summary(text, found, problems), problems)
     for kind, number in ENTRIES:
-        wanted = replace(wanted, f"{kind} {number}", caught_by(found[(kind, number)]), problems)
+        wanted = replace(
+            wanted, f"{kind} {number}", caught_by(kind, found[(kind, number)]), problems
+        )
     return text, wanted
 
 

@@ -33,7 +33,8 @@ wrong_link() {  # wrong_link WHAT FILE...
     elif ! grep -q "multiple definition of .client_count" "$out/log"; then
         fail "$what did not fail with 'multiple definition of client_count'"
     else
-        echo "mistake17: $what: link error, as it must be: $(grep -m1 -o "multiple definition of .client_count." "$out/log")"
+        echo "mistake17: $what: link error, as it must be:" \
+            "$(grep -m1 -o "multiple definition of .client_count." "$out/log")"
     fi
 }
 
