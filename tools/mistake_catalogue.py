@@ -23,7 +23,9 @@ between which this tool writes what catches it:
 The page also opens with a summary table between `<!-- catalogue summary: ... -->` markers. Only the
 text between markers is rewritten. `check` also fails when a section is missing or doubled, a
 mutant names a mistake the page does not have, a must-fail test is not a graded test of its lab,
-or a demo does not behave (it runs each demo: two small compiles, about a second).
+or a demo does not behave (it runs each demo: two small compiles, about a second). And since the
+chapters and docs/architecture.md name tests by hand, `check` fails when a page names a test (in a
+code span: `Suite.Name`, `Suite.*`) that no test binary of the reference build defines.
 
 usage: mistake_catalogue.py write|check [--build DIR]
        write: rewrite docs/mistakes.md; check: exit 1 and say what is stale or wrong (make check)
@@ -65,7 +67,7 @@ class Mutant:
     lab: str
     name: str
     what: str  # its "# mutant:" line
-    must_fail: tuple[str, ...]  # graded names ("Suite.Name")
+    must_fail: tuple[str, ...]  # as the patch names them ("Mode/Suite.Name/Et.UnderShortIO")
 
 
 def lab_number(lab: str) -> str:
@@ -105,7 +107,7 @@ def mutants_by_entry(problems: list[str]) -> dict[tuple[str, int], list[Mutant]]
                 break
             match = re.match(r"#\s*([\w-]+):\s*(.*)", line)
             if match and match.group(1) == "must-fail":
-                must_fail.append(graded_name(match.group(2).strip()))
+                must_fail.append(match.group(2).strip())
             elif match:
                 header[match.group(1)] = match.group(2).strip()
         for kind in ("mistake", "misconception"):
@@ -167,7 +169,7 @@ def catches(build: pathlib.Path, problems: list[str]) -> dict[tuple[str, int], C
     for entry in ENTRIES:
         chosen = {key: test for key, test in tests.items() if entry in named_entries(test.lesson)}
         for mutant in mutants.get(entry, []):
-            for name in mutant.must_fail:
+            for name in map(graded_name, mutant.must_fail):
                 key = (mutant.lab, name)
                 if key not in tests:
                     problems.append(
@@ -285,6 +287,30 @@ def regenerate(build: pathlib.Path, problems: list[str]) -> tuple[str, str]:
     return text, wanted
 
 
+# `Suite.Name`, `Suite.*`, `Mode/Suite.Name/Et`, `Suite.Name.UnderShortIO` in a page's code span.
+TEST_NAME = re.compile(r"`((?:\w+/)?[A-Z]\w*\.(?:[A-Z]\w*|\*)(?:/\w+)?(?:\.UnderShortIO)?)`")
+
+
+def named_tests(build: pathlib.Path, problems: list[str]) -> None:
+    """Every test the chapters and pages name must exist: the catalogue is generated, but the
+    chapters' mistake tables and docs/architecture.md name tests by hand."""
+    known = set()
+    for lab in manifests.names():
+        for binary in binaries(build, lab):
+            if binary.exists():
+                known.update(graded_name(name) for name in ctest.listed_tests(binary))
+    suites = {name.split(".")[0] for name in known}
+    pages = [*sorted(ROOT.glob("lab*/README.md")), *sorted((ROOT / "docs").rglob("*.md"))]
+    for page in pages:
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            for written in TEST_NAME.findall(line):
+                name = graded_name(written)
+                suite, _, test = name.partition(".")
+                if (test == "*" and suite in suites) or name in known:
+                    continue
+                problems.append(f"{page.relative_to(ROOT)}:{number}: no test is called {written}")
+
+
 def run_demos(problems: list[str]) -> None:
     for demo in sorted(EXAMPLES.glob("*/demo.sh")):
         done = subprocess.run(["bash", str(demo)], capture_output=True, text=True, timeout=120)
@@ -305,6 +331,7 @@ def main() -> int:
     current, wanted = regenerate(pathlib.Path(args.build).resolve(), problems)
     stale = current != wanted
     if args.mode == "check":
+        named_tests(pathlib.Path(args.build).resolve(), problems)
         run_demos(problems)
     for problem in problems:
         print(f"mistake catalogue: {problem}")
