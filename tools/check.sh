@@ -178,7 +178,7 @@ if [ "${verdicts[0]:-PASS}" = PASS ]; then
   want release && finish_background release
   want testkit && step testkit testkit_selftest
 fi
-want docs && step docs bash tools/docs.sh "$BUILD"
+want docs && step docs bash -c 'bash tools/docs.sh "$1" && python3 tools/mistake_catalogue.py check --build "$1"' docs "$BUILD"
 echo
 echo "=== check: summary ==="
 passed=0
