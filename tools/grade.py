@@ -43,6 +43,7 @@ import xml.etree.ElementTree as ET
 
 from kit import ctest
 from kit import labs as manifests
+import progress_store
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHORTIO = ".UnderShortIO"
@@ -550,6 +551,72 @@ def write_results(folder: pathlib.Path, rows: list[Row]) -> None:
     ET.ElementTree(suite).write(folder / "junit.xml", encoding="UTF-8", xml_declaration=True)
 
 
+# --- what the report graded, and what make progress keeps of it ---------------------------------
+
+
+def build_description(build: pathlib.Path, plain_only: bool = False) -> str:
+    """Which build a report graded, from its CMakeCache.txt: the stack the lab links, whether it is
+    sanitized, and whether the black-box tests also run under the short-I/O injector."""
+    cache = {}
+    try:
+        for line in (build / "CMakeCache.txt").read_text().splitlines():
+            key, sep, value = line.partition("=")
+            if sep and ":" in key:
+                cache[key.split(":")[0]] = value
+    except OSError:
+        pass
+    stack = cache.get("KIT_STACK", "solutions")
+    stack_text = "your own earlier labs" if stack == "mine" else "the reference earlier labs"
+    sanitize = cache.get("KIT_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE", "YES")
+    return (
+        f"STACK={stack} ({stack_text}), "
+        + ("sanitizers on (ASan+UBSan)" if sanitize else "sanitizers off")
+        + ", short-I/O injector "
+        + ("off (black-box tests run once)" if plain_only else "on (black-box tests run twice)")
+    )
+
+
+def print_header(build: pathlib.Path, plain_only: bool) -> None:
+    try:
+        shown = build.relative_to(pathlib.Path.cwd())
+    except ValueError:
+        shown = build
+    print(paint(f"grading {shown}/: {build_description(build, plain_only)}", "2"))
+
+
+def store_result(
+    store: pathlib.Path, lab: str, rows: list[Row], built: bool, build: str
+) -> progress_store.Result:
+    """Keep what `make progress` shows of a lab's grade (tools/progress_store.py)."""
+    score, total = lab_score(rows)
+    graded = [r for r in rows if r.graded]
+    try:
+        manifest = manifests.load(lab)
+    except manifests.ManifestError:
+        manifest = None
+    groups = group_failures(manifest, rows) if built else []
+    first = groups[0].first if groups else None
+    if not built:
+        next_test, lesson = "(build)", f"{lab} does not compile: make test LAB={lab} shows why"
+    else:
+        next_test, lesson = (first.name, first.lesson) if first else ("", "")
+    result = progress_store.Result(
+        lab=lab,
+        score=score,
+        total=total,
+        passed=sum(1 for r in graded if r.passed),
+        runs=len(graded),
+        next_test=next_test,
+        next_lesson=lesson,
+        built=built,
+        build=build,
+        fingerprint=progress_store.fingerprint(lab),
+        when=progress_store.now(),
+    )
+    progress_store.save(store, result)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -588,6 +655,12 @@ def main() -> int:
         help="run black-box tests once, without their short-I/O twin (make check's sanitizer and "
         "stack-mine steps: the main build already ran every twin)",
     )
+    parser.add_argument(
+        "--store",
+        default="",
+        help="keep each whole lab's result in DIR/<lab>.json for make progress "
+        "(tools/progress_store.py)",
+    )
     args = parser.parse_args()
 
     build = pathlib.Path(args.build).resolve()
@@ -596,10 +669,14 @@ def main() -> int:
     chosen = [lab for lab in args.labs.split(",") if lab] or manifests.names()
     all_rows: list[Row] = []
     table, unbuilt, start = [], [], ""
+    print_header(build, args.plain_only)
     for lab in chosen:
         rows, built = grade_lab(
             build, lab, args.reference, args.jobs, ref_build, None, only, args.plain_only
         )
+        if args.store and not args.reference and not only:
+            described = build_description(build, args.plain_only)
+            store_result(pathlib.Path(args.store), lab, rows, built, described)
         if args.summary:
             score, total = lab_score(rows)
         else:
