@@ -65,6 +65,7 @@ help:  ## list the commands
 	@echo "  make watch [LAB=...]    grade again on every save: the changed file's tests first (no LAB: the first lab not at 100%)"
 	@echo "  make progress           every lab's score, tests passed and next lesson, from your last results"
 	@echo "  make hint LAB=... [N=k] hint k (1: a nudge ... the last: nearly the answer) for your first failing test"
+	@echo "                          (FOR=function: the hints of another function)"
 	@echo "  make run LAB=... [ARGS=...]       build and start the lab's program (yours)"
 	@echo "  make mydiff LAB=...     your changes to the lab's files (against the untouched skeleton)"
 	@echo "  make reset LAB=...      back up your files (.backups/), then restore the untouched skeleton"
@@ -135,7 +136,7 @@ watch:
 
 hint:
 	@[ -n "$(LAB)" ] || { echo "make hint needs LAB=... (the lab whose first failing test you want a hint for)"; exit 2; }
-	@$(PYTHON) tools/hint.py --store $(STORE) $(LAB) $(N)
+	@$(PYTHON) tools/hint.py --store $(STORE) $(if $(FOR),--for $(FOR),) $(LAB) $(N)
 
 reset:
 	@[ -n "$(LAB)" ] || { echo "make reset needs LAB=..."; exit 2; }

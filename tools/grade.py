@@ -612,6 +612,7 @@ def store_result(
         build=build,
         fingerprint=progress_store.fingerprint(lab),
         when=progress_store.now(),
+        next_todo=todo_name(groups[0].key) if groups else "",
     )
     progress_store.save(store, result)
     return result

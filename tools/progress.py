@@ -16,7 +16,6 @@ import os
 import pathlib
 import subprocess
 import sys
-import threading
 import time
 import textwrap
 
@@ -58,22 +57,8 @@ def regrade(build: pathlib.Path, store: pathlib.Path, lab: str, jobs: int) -> No
     others = [n for n in grade.not_built(build) if n != lab]
     listing.write_text("".join(f"{n}\n" for n in others + ([] if built else [lab])))
     line = progress_build.Line()
-    start = time.monotonic()
-    stop = threading.Event()
-
-    def tick() -> None:
-        while True:
-            line.show(f"grading {lab} {int(time.monotonic() - start)} s")
-            if stop.wait(1.0):
-                return
-
-    ticker = threading.Thread(target=tick, daemon=True)
-    ticker.start()
-    try:
+    with progress_build.Ticking(line, f"grading {lab}"):
         rows, built = grade.grade_lab(build, lab, False, jobs)
-    finally:
-        stop.set()
-        ticker.join()
     result = grade.store_result(store, lab, rows, built, grade.build_description(build))
     line.end(f"graded {lab}: {fmt(result.score)}/{fmt(result.total)}")
 

@@ -67,6 +67,35 @@ class Line:
             self.text = ""
 
 
+class Ticking:
+    """A status line whose seconds tick while something slow runs, so that it never looks hung:
+
+    with Ticking(line, "grading lab01_blocking"):  # "grading lab01_blocking 3 s"
+        ...
+    """
+
+    def __init__(self, line: Line, what: str):
+        self.line, self.what = line, what
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        while True:
+            seconds = int(time.monotonic() - start)
+            self.line.show(self.what + (f" {seconds} s" if seconds else ""))
+            if self.stop.wait(0.5 if self.line.tty else 1.0):
+                return
+
+    def __enter__(self) -> "Ticking":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 def build(
     tree: pathlib.Path,
     targets: list[str],

@@ -32,6 +32,7 @@ class Result:
     build: str  # which build graded it: "stack solutions, sanitizers off, injector on"
     fingerprint: str
     when: float  # time.time() of the grade
+    next_todo: str = ""  # the TODO the first failing test waits on ("send_all"), if it does
 
     @property
     def finished(self) -> bool:
