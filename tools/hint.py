@@ -172,7 +172,7 @@ def show(lab: manifests.Lab, store: pathlib.Path, n: int, wanted: str) -> int:
     return 0
 
 
-# --- make check: the hints are well formed and give no solution away --------------------------------
+# --- make check: the hints are well formed and give no solution away -----------------------------
 
 
 def regions(path: pathlib.Path) -> list[tuple[str, list[str]]]:

@@ -2,7 +2,7 @@
 """Tests of the student's loop (make check's step "loop"), in a copy of the kit; and its timings.
 
     test_loop.py [--work DIR] [unittest arguments]   the tests
-    test_loop.py --measure [--work DIR] [--rounds N] make watch's timings on lab01 (measure_watch.sh)
+    test_loop.py --measure [--work DIR] [--rounds N]   make watch's timings (measure_watch.sh)
 
 The tests drive the loop's commands as a student does, in a temporary copy of the kit (sources
 only, no .git: tools/kit_copy.sh) whose build tree holds lab01 only, built through ccache from the
@@ -157,6 +157,8 @@ class Watch:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def solution(name: str) -> str:
@@ -182,7 +184,7 @@ class LoopTest(unittest.TestCase):
     def test_watch_runs_the_changed_files_tests_first_and_stops_cleanly_on_ctrl_c(self):
         watch = Watch(WORK, "--tests", "ListenTcp.*,EchoSession.*", LAB)
         try:
-            watch.expect(rf"^watching {LAB}/ for changes \(inotify|polling\)")
+            watch.expect(rf"^watching {LAB}/ for changes \((inotify|polling)\)")
             self.save("net.cpp", solution("net.cpp"))
             watch.expect(rf"^change in net\.cpp: building {LAB}\.\.\.$", 30)
             watch.expect(rf"built {LAB}|{LAB}: up to date")

@@ -441,5 +441,7 @@ def cache_value(tree: pathlib.Path, key: str) -> str:
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops it as Ctrl-C does
+    # Ctrl-C and SIGTERM stop it (even when started with SIGINT ignored, as a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     sys.exit(main())
