@@ -31,6 +31,7 @@ output of every test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import fnmatch
 import json
@@ -43,6 +44,7 @@ import xml.etree.ElementTree as ET
 
 from kit import ctest
 from kit import labs as manifests
+import progress_build
 import progress_store
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -584,6 +586,15 @@ def print_header(build: pathlib.Path, plain_only: bool) -> None:
     print(paint(f"grading {shown}/: {build_description(build, plain_only)}", "2"))
 
 
+def grading_line(lab: str):
+    """On a terminal, a line that counts the seconds while a lab's tests run, so that a long
+    grade never looks hung; it goes when the lab's report comes. Elsewhere (a log, report.txt),
+    nothing."""
+    if not sys.stdout.isatty():
+        return contextlib.nullcontext()
+    return progress_build.Ticking(progress_build.Line(), f"grading {lab}: running its tests")
+
+
 def store_result(
     store: pathlib.Path, lab: str, rows: list[Row], built: bool, build: str
 ) -> progress_store.Result:
@@ -672,9 +683,10 @@ def main() -> int:
     table, unbuilt, start = [], [], ""
     print_header(build, args.plain_only)
     for lab in chosen:
-        rows, built = grade_lab(
-            build, lab, args.reference, args.jobs, ref_build, None, only, args.plain_only
-        )
+        with grading_line(lab):
+            rows, built = grade_lab(
+                build, lab, args.reference, args.jobs, ref_build, None, only, args.plain_only
+            )
         if args.store and not args.reference and not only:
             described = build_description(build, args.plain_only)
             store_result(pathlib.Path(args.store), lab, rows, built, described)

@@ -26,6 +26,7 @@ import argparse
 import os
 import pathlib
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -34,6 +35,20 @@ import time
 _NINJA = re.compile(r"^\[(\d+)/(\d+)\]")
 _MAKE = re.compile(r"^\[\s*(\d+)%\]")
 PLAIN_EVERY = 2.0  # seconds between two progress lines when the output is not a terminal
+
+
+def background(target) -> threading.Thread:
+    """Start target in a daemon thread that never receives SIGINT or SIGTERM: the kernel then
+    delivers Ctrl-C to the main thread, whose blocking call it interrupts at once (a signal that
+    lands in a helper thread waits until the main thread's call returns by itself)."""
+
+    def run() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        target()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
 
 
 class Line:
@@ -77,7 +92,7 @@ class Ticking:
     def __init__(self, line: Line, what: str):
         self.line, self.what = line, what
         self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread: threading.Thread | None = None
 
     def _run(self) -> None:
         start = time.monotonic()
@@ -88,12 +103,16 @@ class Ticking:
                 return
 
     def __enter__(self) -> "Ticking":
-        self.thread.start()
+        self.thread = background(self._run)
         return self
 
     def __exit__(self, *_) -> None:
         self.stop.set()
-        self.thread.join()
+        if self.thread is not None:
+            self.thread.join()
+        if self.line.tty:  # the line goes: what follows takes its place
+            self.line.out.write("\r\033[K")
+            self.line.out.flush()
 
 
 def build(
@@ -138,8 +157,7 @@ def build(
             if line.tty:
                 line.show(status())
 
-    ticker = threading.Thread(target=tick, daemon=True)
-    ticker.start()
+    ticker = background(tick)
     lines = []
     assert proc.stdout is not None
     for text in proc.stdout:

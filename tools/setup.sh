@@ -17,8 +17,9 @@ set -euo pipefail
 
 # redis-server: only for make bench (lab05's table compares the chat room with Redis pub/sub); the
 # bench starts its own instance on a free port and never uses the system's service on port 6379.
+# inotify-tools: make watch hears a save at once (inotifywait); without it, it polls the files.
 packages=(make g++ cmake ninja-build python3 patch libgtest-dev libgmock-dev googletest doxygen graphviz
-          clang-format black flake8 redis-server)
+          clang-format black flake8 redis-server inotify-tools)
 
 # --- 1. install the packages that are missing ------------------------------------------------------
 if ! command -v dpkg >/dev/null || ! command -v apt-get >/dev/null; then

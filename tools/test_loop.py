@@ -336,6 +336,8 @@ def measure(work: pathlib.Path, rounds: int) -> int:
             watch.interrupt()
         finally:
             watch.close()
+            if os.environ.get("KIT_MEASURE_LOG"):
+                pathlib.Path(os.environ["KIT_MEASURE_LOG"]).write_text("\n".join(watch.seen))
     print(f"load average after: {load()}")
     print(
         f"worst: first output {worst[0]:.2f} s (target < 0.5), first test result {worst[1]:.2f} s "

@@ -29,11 +29,11 @@ import pathlib
 import pickle
 import queue
 import re
+import select
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import traceback
 
@@ -80,7 +80,7 @@ class Watcher:
                 text=True,
             )
             self.how = "inotify"
-            threading.Thread(target=self._read, daemon=True).start()
+            progress_build.background(self._read)
         else:
             if not poll:
                 say(
@@ -88,7 +88,7 @@ class Watcher:
                     f"looking at the files' times every {POLL_SECONDS:g} s instead"
                 )
             self.times = self._times()
-            threading.Thread(target=self._poll, daemon=True).start()
+            progress_build.background(self._poll)
 
     def _read(self) -> None:
         assert self.proc is not None and self.proc.stdout is not None
@@ -117,8 +117,13 @@ class Watcher:
             self.times = now
 
     def wait(self) -> str:
-        """Block until a save: the name of the file saved."""
-        return self.events.get()
+        """Block until a save: the name of the file saved. (In short waits: a signal that reached
+        another thread first still stops the watcher within half a second.)"""
+        while True:
+            try:
+                return self.events.get(timeout=0.5)
+            except queue.Empty:
+                pass
 
     def more(self, seconds: float) -> list[str]:
         names, end = [], time.monotonic() + seconds
@@ -231,8 +236,16 @@ def run_tests(tree: pathlib.Path, lab: str, only: list[str], jobs: int) -> tuple
             traceback.print_exc()
         os._exit(code)
     os.close(write_end)
-    with os.fdopen(read_end, "rb") as got:
-        data = got.read()
+    chunks = []
+    with os.fdopen(read_end, "rb", buffering=0) as got:
+        while True:
+            ready, _, _ = select.select([got], [], [], 0.5)  # short waits: see Watcher.wait
+            if ready:
+                chunk = got.read(1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+    data = b"".join(chunks)
     os.waitpid(pid, 0)
     if not data:
         raise RuntimeError("the tests could not be run (see the error above)")
