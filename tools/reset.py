@@ -198,7 +198,7 @@ def cmd_diff(labs: list[str], store: pathlib.Path | None) -> int:
             )
             print(
                 f"make diff: this shows the reference solution of {lab}, and {state}. It is for "
-                "instructors; a student who sees it now loses the lab (your own changes: "
+                "instructors: seen before the lab is done, it spoils the lab (your own changes: "
                 f"make mydiff LAB={lab}).",
                 file=sys.stderr,
             )

@@ -364,6 +364,8 @@ def main() -> int:
     )
     if args.work and work.exists():
         shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    work.chmod(0o755)  # as root the tests run as the sandbox's user, who must reach the copy
     try:
         if args.measure:
             return measure(work, args.rounds)
