@@ -32,6 +32,7 @@ PYTHON ?= python3
 
 # Every build has a tree of its own, so that switching between them never rebuilds another:
 # build/ (the reference earlier labs), build/mine (STACK=mine), build/san (SAN=1), build/san-mine.
+# TREE=dir on the command line names a tree of one's own (make busy-check's prebuilt stack).
 MINE := $(if $(filter mine,$(STACK)),mine,)
 ifeq ($(SAN),1)
   TREE := $(BUILD)/san$(if $(MINE),-mine,)
