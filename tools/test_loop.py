@@ -182,7 +182,9 @@ class LoopTest(unittest.TestCase):
         return start
 
     def test_watch_runs_the_changed_files_tests_first_and_stops_cleanly_on_ctrl_c(self):
-        watch = Watch(WORK, "--tests", "ListenTcp.*,EchoSession.*", LAB)
+        watch = Watch(
+            WORK, "--tests", "ListenTcp.Accepts*,ListenTcp.Reports*,EchoSession.Echoes*", LAB
+        )
         try:
             watch.expect(rf"^watching {LAB}/ for changes \((inotify|polling)\)")
             self.save("net.cpp", solution("net.cpp"))
@@ -360,7 +362,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     args, rest = parser.parse_known_args()
     work = (
-        pathlib.Path(args.work) if args.work else pathlib.Path(tempfile.mkdtemp(prefix="kit-loop-"))
+        pathlib.Path(args.work).resolve()
+        if args.work
+        else pathlib.Path(tempfile.mkdtemp(prefix="kit-loop-"))
     )
     if args.work and work.exists():
         shutil.rmtree(work)
