@@ -3,7 +3,7 @@
 
     grade.py --build build [--labs lab01_blocking,...] [--reference] [--results DIR]
              [--expect all-pass|all-fail] [--jobs N] [--quiet] [--verbose] [--summary]
-             [--tests GLOBS] [--reference-build DIR]
+             [--tests GLOBS] [--reference-build DIR] [--plain-only] [--store DIR]
 
 For each lab: every graded test (GRADED_TEST in the lab's tests/) runs in its own process
 (tools/kit/sandbox.py: its own folder, rlimits, and every process it started killed when it ends;
@@ -22,6 +22,10 @@ first line of the failure), one example per group with what it checks and where 
 tests whose prerequisite (the lab's lab.json) fails are folded under it. Then the score table, the
 compiler's errors of a lab that does not build (last, where they cannot scroll away), and one line
 that says where to start. --verbose (or VERBOSE=1) lists every test with its own failure.
+
+The report's first line names the build it graded (its stack, sanitizers, and the injector).
+--store DIR keeps each wholly graded lab's result in DIR/<lab>.json (make test and make grade
+pass BUILD/progress): what make progress, make hint and make watch read (tools/progress_store.py).
 
 --results DIR also writes DIR/results.json (Gradescope's format) and DIR/junit.xml, with the full
 output of every test.
