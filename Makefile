@@ -50,8 +50,8 @@ STORE := $(BUILD)/progress
 # Configure once. A tree's stack is in its name, so this reconfigures only a tree an older kit made.
 define configure
 	@if [ ! -f $(1)/CMakeCache.txt ] || ! grep -q "^KIT_STACK:STRING=$(STACK)$$" $(1)/CMakeCache.txt; then \
-	  echo "configuring $(1)/ (STACK=$(STACK)$(if $(SAN_FLAGS),$(comma) sanitizers,)): once per build tree, a few seconds"; \
-	  cmake -S . -B $(1) $(GENERATOR) $(LAUNCHER) -DKIT_STACK=$(STACK) $(2) >/dev/null || exit 1; fi
+	  $(BUILD_WITH) $(1) --configure --what "$(1)/ (STACK=$(STACK)$(if $(SAN_FLAGS),$(comma) sanitizers,))" \
+	    -- $(GENERATOR) $(LAUNCHER) -DKIT_STACK=$(STACK) $(2) || exit 1; fi
 endef
 
 .PHONY: help setup build test grade check docs demo diff mydiff bench clean skeletons format watch hint \

@@ -3,6 +3,7 @@
 
     progress_build.py --tree DIR [--jobs N] [--logs DIR] [--failed FILE] [--show-errors]
                       [--what TEXT] TARGET...
+    progress_build.py --tree DIR --configure [--what TEXT] -- CMAKE_ARGS...
 
 Builds each TARGET in turn (`cmake --build DIR --target TARGET`), its whole output into
 LOGS/TARGET.build.log, or with --what all of them at once under that name (log: LOGS/build.log),
@@ -19,6 +20,7 @@ still built; --show-errors prints the compiler's first errors at once (make run,
 Exit status: 1 if a target did not build.
 
 Ninja's status line ([finished/total], NINJA_STATUS) and Make's ([ 45%]) are both understood.
+--configure configures the tree (`cmake -S . -B DIR CMAKE_ARGS`) with its seconds ticking.
 """
 from __future__ import annotations
 
@@ -188,6 +190,30 @@ def build(
     return True, state["done"], seconds
 
 
+def configure(tree: pathlib.Path, args: list[str], what: str) -> bool:
+    """Configure a build tree (cmake -S . -B TREE ARGS...), its seconds ticking on one line; its
+    output in TREE/logs/configure.log, the end of which is shown if it fails."""
+    line = Line()
+    log = tree / "logs" / "configure.log"
+    with Ticking(line, f"configuring {what}"):
+        done = subprocess.run(
+            ["cmake", "-S", ".", "-B", str(tree), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(done.stdout)
+    if done.returncode != 0:
+        line.end(f"configuring {what} failed (cmake's output: {log}):")
+        for text in done.stdout.splitlines()[-30:]:
+            print(f"  {text}")
+        return False
+    line.end(f"configured {what}")
+    return True
+
+
 def first_errors(log: pathlib.Path, max_lines: int = 30) -> list[str]:
     """The compiler's first error and what follows it, without the build tool's status lines."""
     lines = [
@@ -209,9 +235,16 @@ def main() -> int:
     parser.add_argument("--failed", default="", help="append the targets that fail here")
     parser.add_argument("--show-errors", action="store_true", help="print the first errors")
     parser.add_argument("--what", default="", help="build every target at once, shown as TEXT")
+    parser.add_argument(
+        "--configure",
+        action="store_true",
+        help="configure the tree instead: the arguments are cmake's (after --)",
+    )
     parser.add_argument("targets", nargs="+")
     args = parser.parse_args()
     tree = pathlib.Path(args.tree)
+    if args.configure:
+        return 0 if configure(tree, args.targets, args.what or f"{tree}/") else 1
     logs = pathlib.Path(args.logs) if args.logs else tree / "logs"
     failed = []
     groups = [args.targets] if args.what else [[t] for t in args.targets]
