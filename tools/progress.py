@@ -48,7 +48,11 @@ def regrade(build: pathlib.Path, store: pathlib.Path, lab: str, jobs: int) -> No
     import progress_build
 
     if not (build / "CMakeCache.txt").exists():
-        subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "_configure"], check=True)
+        subprocess.run(
+            ["make", "--no-print-directory", "-C", str(ROOT), "_configure", f"BUILD={build}"]
+            + ["STACK=solutions", "SAN=0"],
+            check=True,
+        )
     (build / "logs").mkdir(parents=True, exist_ok=True)
     built, _, _ = progress_build.build(build, [lab], jobs, build / "logs" / f"{lab}.build.log")
     if (ROOT / "solutions" / lab).is_dir():
