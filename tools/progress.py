@@ -103,11 +103,12 @@ def main() -> int:
             regrade(build, store, lab, args.jobs)
             results[lab] = progress_store.load(store, lab)
         print()
+        stale = {}  # every one is up to date now
 
     width = max(len(n) for n in names)
     score = total = 0.0
     next_lab = ""
-    print("your progress" + (" (from your last results)" if not stale else ""))
+    print("your progress, from your last results")
     for lab in names:
         result = results[lab]
         if result is None:
