@@ -8,6 +8,8 @@
 #                 tools/skeletons.py generates from solutions/
 #   3 tables      every chapter's "How it is graded" tables match the tests (tools/graded_tables.py)
 #   4 python      tools/ is formatted (black) and lint-free (flake8)
+#     loop        the student's loop (tools/test_loop.py): make watch on a save, progress, hint,
+#                 reset and restore, mydiff, in a copy of the kit holding lab01 only (ccache)
 #   5 reference   every graded test passes on solutions/ (plain and under the short-I/O injector)
 #   6 skeleton    every graded test FAILS on the untouched lab files (a test that cannot fail grades nothing)
 #   7 stack-mine  a student who finished every lab (solutions copied into the lab folders), built with
@@ -164,6 +166,7 @@ if [ "${verdicts[0]:-PASS}" = PASS ]; then
   want skeletons && step skeletons python3 tools/skeletons.py check
   want tables && step tables python3 tools/graded_tables.py check --build "$BUILD"
   want python && step python python_style
+  want loop && step loop python3 tools/test_loop.py --work "$BUILD/loop"
   want reference && step reference grade --build "$BUILD" --reference --expect all-pass
   want skeleton && step skeleton grade --build "$BUILD" --expect all-fail
   mkdir -p "$BUILD"

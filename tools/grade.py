@@ -3,7 +3,7 @@
 
     grade.py --build build [--labs lab01_blocking,...] [--reference] [--results DIR]
              [--expect all-pass|all-fail] [--jobs N] [--quiet] [--verbose] [--summary]
-             [--tests GLOBS] [--reference-build DIR]
+             [--tests GLOBS] [--reference-build DIR] [--plain-only] [--store DIR]
 
 For each lab: every graded test (GRADED_TEST in the lab's tests/) runs in its own process
 (tools/kit/sandbox.py: its own folder, rlimits, and every process it started killed when it ends;
@@ -23,6 +23,10 @@ tests whose prerequisite (the lab's lab.json) fails are folded under it. Then th
 compiler's errors of a lab that does not build (last, where they cannot scroll away), and one line
 that says where to start. --verbose (or VERBOSE=1) lists every test with its own failure.
 
+The report's first line names the build it graded (its stack, sanitizers, and the injector).
+--store DIR keeps each wholly graded lab's result in DIR/<lab>.json (make test and make grade
+pass BUILD/progress): what make progress, make hint and make watch read (tools/progress_store.py).
+
 --results DIR also writes DIR/results.json (Gradescope's format) and DIR/junit.xml, with the full
 output of every test.
 --expect all-pass: exit 1 unless every graded test passes (the default for students: `make test`).
@@ -31,6 +35,7 @@ output of every test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import fnmatch
 import json
@@ -43,6 +48,8 @@ import xml.etree.ElementTree as ET
 
 from kit import ctest
 from kit import labs as manifests
+import progress_build
+import progress_store
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHORTIO = ".UnderShortIO"
@@ -550,6 +557,82 @@ def write_results(folder: pathlib.Path, rows: list[Row]) -> None:
     ET.ElementTree(suite).write(folder / "junit.xml", encoding="UTF-8", xml_declaration=True)
 
 
+# --- what the report graded, and what make progress keeps of it ---------------------------------
+
+
+def build_description(build: pathlib.Path, plain_only: bool = False) -> str:
+    """Which build a report graded, from its CMakeCache.txt: the stack the lab links, whether it is
+    sanitized, and whether the black-box tests also run under the short-I/O injector."""
+    cache = {}
+    try:
+        for line in (build / "CMakeCache.txt").read_text().splitlines():
+            key, sep, value = line.partition("=")
+            if sep and ":" in key:
+                cache[key.split(":")[0]] = value
+    except OSError:
+        pass
+    stack = cache.get("KIT_STACK", "solutions")
+    stack_text = "your own earlier labs" if stack == "mine" else "the reference earlier labs"
+    sanitize = cache.get("KIT_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE", "YES")
+    return (
+        f"STACK={stack} ({stack_text}), "
+        + ("sanitizers on (ASan+UBSan)" if sanitize else "sanitizers off")
+        + ", short-I/O injector "
+        + ("off (black-box tests run once)" if plain_only else "on (black-box tests run twice)")
+    )
+
+
+def print_header(build: pathlib.Path, plain_only: bool) -> None:
+    try:
+        shown = build.relative_to(pathlib.Path.cwd())
+    except ValueError:
+        shown = build
+    print(paint(f"grading {shown}/: {build_description(build, plain_only)}", "2"))
+
+
+def grading_line(lab: str):
+    """On a terminal, a line that counts the seconds while a lab's tests run, so that a long
+    grade never looks hung; it goes when the lab's report comes. Elsewhere (a log, report.txt),
+    nothing."""
+    if not sys.stdout.isatty():
+        return contextlib.nullcontext()
+    return progress_build.Ticking(progress_build.Line(), f"grading {lab}: running its tests")
+
+
+def store_result(
+    store: pathlib.Path, lab: str, rows: list[Row], built: bool, build: str
+) -> progress_store.Result:
+    """Keep what `make progress` shows of a lab's grade (tools/progress_store.py)."""
+    score, total = lab_score(rows)
+    graded = [r for r in rows if r.graded]
+    try:
+        manifest = manifests.load(lab)
+    except manifests.ManifestError:
+        manifest = None
+    groups = group_failures(manifest, rows) if built else []
+    first = groups[0].first if groups else None
+    if not built:
+        next_test, lesson = "(build)", f"{lab} does not compile: make test LAB={lab} shows why"
+    else:
+        next_test, lesson = (first.name, first.lesson) if first else ("", "")
+    result = progress_store.Result(
+        lab=lab,
+        score=score,
+        total=total,
+        passed=sum(1 for r in graded if r.passed),
+        runs=len(graded),
+        next_test=next_test,
+        next_lesson=lesson,
+        built=built,
+        build=build,
+        fingerprint=progress_store.fingerprint(lab),
+        when=progress_store.now(),
+        next_todo=todo_name(groups[0].key) if groups else "",
+    )
+    progress_store.save(store, result)
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -588,6 +671,12 @@ def main() -> int:
         help="run black-box tests once, without their short-I/O twin (make check's sanitizer and "
         "stack-mine steps: the main build already ran every twin)",
     )
+    parser.add_argument(
+        "--store",
+        default="",
+        help="keep each whole lab's result in DIR/<lab>.json for make progress "
+        "(tools/progress_store.py)",
+    )
     args = parser.parse_args()
 
     build = pathlib.Path(args.build).resolve()
@@ -596,10 +685,15 @@ def main() -> int:
     chosen = [lab for lab in args.labs.split(",") if lab] or manifests.names()
     all_rows: list[Row] = []
     table, unbuilt, start = [], [], ""
+    print_header(build, args.plain_only)
     for lab in chosen:
-        rows, built = grade_lab(
-            build, lab, args.reference, args.jobs, ref_build, None, only, args.plain_only
-        )
+        with grading_line(lab):
+            rows, built = grade_lab(
+                build, lab, args.reference, args.jobs, ref_build, None, only, args.plain_only
+            )
+        if args.store and not args.reference and not only:
+            described = build_description(build, args.plain_only)
+            store_result(pathlib.Path(args.store), lab, rows, built, described)
         if args.summary:
             score, total = lab_score(rows)
         else:

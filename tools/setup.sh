@@ -20,8 +20,9 @@ set -euo pipefail
 # netcat-openbsd: `nc`, which the chapters use to talk to a server by hand. manpages-dev: the
 # manual pages of the system calls (`man 2 epoll_wait`) that every chapter links to; make docs
 # also checks its \man links against them (tools/check_docs.py).
+# inotify-tools: make watch hears a save at once (inotifywait); without it, it polls the files.
 packages=(make g++ cmake ninja-build python3 patch libgtest-dev libgmock-dev googletest doxygen graphviz
-          clang-format black flake8 redis-server netcat-openbsd manpages-dev)
+          clang-format black flake8 redis-server netcat-openbsd manpages-dev inotify-tools)
 
 # --- 1. install the packages that are missing ------------------------------------------------------
 if ! command -v dpkg >/dev/null || ! command -v apt-get >/dev/null; then
