@@ -5,7 +5,7 @@
 # push where the class clones from:
 #   - the labs of LABS (each with every lab it uses: a lab's given code includes their headers);
 #   - solutions/ only for the labs of SOLUTIONS (released after their deadline), and the solution
-#     walkthrough pages of those labs only;
+#     walkthrough pages of those labs only (the others' pages say when they come);
 #   - for a lab whose solution is not released but that a released lab links (its "uses"): its
 #     reference library, compiled here and stripped of debug information, in prebuilt/<lab>/, so
 #     that STACK=solutions (the default) still gives the student a working earlier stage
@@ -56,13 +56,18 @@ for lab in $all_labs; do
   if [[ "$released" != *" $lab "* ]]; then rm -rf "${out:?}/$lab"; fi
   if [[ "$solved" != *" $lab "* ]]; then
     rm -rf "${out:?}/solutions/$lab"
-    rm -f "$out"/docs/walkthroughs/"$lab"*  # solution walkthroughs quote the reference
+    # Its solution walkthrough quotes the reference: the page stays (chapters link to it), empty.
+    page=$out/docs/walkthroughs/${lab:0:5}.md
+    if [ -f "$page" ]; then
+      title=$(head -n 1 "$page")
+      printf '%s\n\nThis walkthrough of the reference solution is released after the lab'"'"'s deadline:\nyour instructor adds it to the kit then.\n' "$title" >"$page"
+    fi
   fi
 done
 rmdir "$out/solutions" 2>/dev/null || true
 rm -rf "$out/tools/mutants" "$out/tools/hostile" "$out/.ci"
 for tool in check.sh grade_all.sh gradescope.sh mutants.py hostile.py suspicious.py release.sh \
-  busy_machine_check.sh fresh_machine_check.sh; do
+  release_check.sh busy_machine_check.sh fresh_machine_check.sh test_loop.py mistake_catalogue.py; do
   rm -f "$out/tools/$tool"
 done
 echo "student edition of epoll-chat-labs: labs ${labs[*]}; solutions: ${solutions[*]:-none}" >"$out/.student-edition"
