@@ -7,7 +7,8 @@
 #      instructor tool (mutants, hostile suite, CI, batch grading) is in it.
 #   3. In the edition, lab02 built as a student would (STACK=solutions: it links lab01's prebuilt
 #      reference), with the reference lab02 files dropped into the lab folder, passes every test;
-#      instructor commands refuse there with a clear message.
+#      the edition's walkthrough builds (make docs: zero warnings, links checked); instructor
+#      commands refuse there with a clear message.
 # Run from the instructor's kit, after the main build (ccache serves most objects).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,11 +75,14 @@ run_edition() {
     { tail -n 20 build/build.log; echo "release: lab02 does not build in the edition"; return 1; }
   python3 tools/grade.py --build build --labs lab02_nonblocking --plain-only --quiet --expect all-pass ||
     { echo "release: lab02's reference files do not pass in the edition"; return 1; }
+  bash tools/docs.sh build >build/docs.log 2>&1 ||
+    { tail -n 5 build/docs.log; echo "release: the edition's walkthrough does not build cleanly"; return 1; }
   if make check >/dev/null 2>&1; then
     echo "release: make check ran in a student edition"
     return 1
   fi
-  echo "release: lab02 passes in the edition on lab01's prebuilt reference; make check refuses there"
+  echo "release: lab02 passes in the edition on lab01's prebuilt reference; its docs build with"
+  echo "  zero warnings and no broken link; make check refuses there"
 }
 # In a subshell of its own (it changes folder). On the left of || bash ignores set -e inside, so
 # run_edition checks each step itself.
