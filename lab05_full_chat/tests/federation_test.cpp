@@ -135,8 +135,9 @@ void await_who(LineClient& client, const std::string& wanted)
 }  // namespace
 
 BONUS_TEST(Federation, ALineReachesEveryServerInEachSendersOrder, 5,
-           "with three servers, what a member says reaches the members of every other server, "
-           "each sender's lines in order (Federation::publish, README §8.3)")
+           "your adapter carries the given Federation::publish: with three servers, what a "
+           "member says reaches the members of every other server, each sender's lines in order "
+           "(README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;
@@ -169,8 +170,8 @@ BONUS_TEST(Federation, ALineReachesEveryServerInEachSendersOrder, 5,
 }
 
 BONUS_TEST(Federation, WhoListsTheMembersOfEveryServer, 3,
-           "/who lists the members of every server, a server that joins late included (the "
-           "mirrors, ChatRoom::add_remote, README §8.3)")
+           "your adapter carries the mirrors (ChatRoom::add_remote): /who lists the members of "
+           "every server, a server that joins late included (README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;
@@ -189,8 +190,9 @@ BONUS_TEST(Federation, WhoListsTheMembersOfEveryServer, 3,
 }
 
 BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 3,
-           "a name taken on one server is refused on another, in any case, and is free again "
-           "once its member left (Federation::claim, release, README §8.3)")
+           "your adapter carries Federation::claim and release: a name taken on one server is "
+           "refused on another, in any case, and is free again once its member left (README "
+           "§8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;
@@ -210,8 +212,8 @@ BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 3,
 }
 
 BONUS_TEST(Federation, MsgReachesAMemberOfAnotherServer, 3,
-           "/msg to a member of another server is delivered to it alone (Federation::send_to, "
-           "README §8.3)")
+           "your adapter carries Federation::send_to: /msg to a member of another server is "
+           "delivered to it alone (README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;
@@ -235,8 +237,9 @@ BONUS_TEST(Federation, MsgReachesAMemberOfAnotherServer, 3,
 }
 
 BONUS_TEST(Federation, AKilledServersMembersLeaveWithinTheTtl, 4,
-           "a server killed with SIGKILL says nothing: its presence expires and the others remove "
-           "its members within a few TTLs (Federation::heartbeat, README §8.3)")
+           "your adapter carries the given Federation::heartbeat: a server killed with SIGKILL "
+           "says nothing: its presence expires and the others remove its members within a few "
+           "TTLs (README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;
@@ -254,9 +257,9 @@ BONUS_TEST(Federation, AKilledServersMembersLeaveWithinTheTtl, 4,
 }
 
 BONUS_TEST(Federation, ServersSurviveARedisRestartAndRejoin, 5,
-           "when Redis dies, each server keeps its own members, tells them the room is split, "
-           "reconnects with backoff and rejoins once Redis is back (Federation::lost, connect, "
-           "README §8.3)")
+           "your adapter (redis_on_ready, redis_cleanup) and the given Federation::lost, "
+           "connect: when Redis dies, each server keeps its own members, tells them the room is "
+           "split, reconnects with backoff and rejoins once Redis is back (README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;

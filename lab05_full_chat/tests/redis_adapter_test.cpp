@@ -144,7 +144,7 @@ struct Connection {
 }  // namespace
 
 BONUS_TEST(RedisAdapter, AddReadWatchesTheSocketForInput, 2,
-           "addRead registers the context's socket for EPOLLIN, once (redis_watch, README §8.2)")
+           "redis_watch: addRead registers the context's socket for EPOLLIN, once (README §8.2)")
 {
     FakeContext fake;
     fake.context.ev.addRead(fake.context.ev.data);
@@ -157,8 +157,8 @@ BONUS_TEST(RedisAdapter, AddReadWatchesTheSocketForInput, 2,
 }
 
 BONUS_TEST(RedisAdapter, WatchesForOutputOnlyWhileHiredisHasBytesToSend, 2,
-           "addWrite adds EPOLLOUT, delWrite takes it out and keeps EPOLLIN: an idle socket is "
-           "always writable (redis_add_write, redis_del_write, README §8.2)")
+           "redis_add_write, redis_del_write: addWrite adds EPOLLOUT, delWrite takes it out and "
+           "keeps EPOLLIN: an idle socket is always writable (README §8.2)")
 {
     FakeContext fake;
     fake.context.ev.addRead(fake.context.ev.data);
@@ -174,8 +174,8 @@ BONUS_TEST(RedisAdapter, WatchesForOutputOnlyWhileHiredisHasBytesToSend, 2,
 }
 
 BONUS_TEST(RedisAdapter, WantingNothingRemovesTheRegistration, 2,
-           "when hiredis wants neither reading nor writing, the socket leaves the reactor; it "
-           "comes back when it wants something (redis_watch, redis_del_read, README §8.2)")
+           "redis_watch, redis_del_read: when hiredis wants neither reading nor writing, the "
+           "socket leaves the reactor; it comes back when it wants something (README §8.2)")
 {
     FakeContext fake;
     fake.context.ev.addWrite(fake.context.ev.data);
@@ -193,8 +193,8 @@ BONUS_TEST(RedisAdapter, WantingNothingRemovesTheRegistration, 2,
 }
 
 BONUS_TEST(RedisAdapter, CleanupRemovesTheRegistrationAndTheWatch, 2,
-           "cleanup is hiredis's last call: the socket leaves the reactor and ev.data is cleared "
-           "(redis_cleanup, README §8.2)")
+           "redis_cleanup: cleanup is hiredis's last call: the socket leaves the reactor and "
+           "ev.data is cleared (README §8.2)")
 {
     FakeContext fake;
     fake.context.ev.addRead(fake.context.ev.data);
@@ -207,8 +207,8 @@ BONUS_TEST(RedisAdapter, CleanupRemovesTheRegistrationAndTheWatch, 2,
 }
 
 BONUS_TEST(RedisAdapter, TalksToARealRedisInBothModes, 3,
-           "commands go out on EPOLLOUT and replies come in on EPOLLIN through the reactor "
-           "(redis_on_ready, README §8.2)")
+           "redis_on_ready: commands go out on EPOLLOUT and replies come in on EPOLLIN through the "
+           "reactor (README §8.2)")
 {
     if (!testkit::RedisServer::installed()) GTEST_SKIP() << testkit::RedisServer::skip_reason();
     testkit::RedisServer redis;
@@ -222,9 +222,9 @@ BONUS_TEST(RedisAdapter, TalksToARealRedisInBothModes, 3,
 }
 
 BONUS_TEST(RedisAdapter, ReadsAReplyLargerThanOneReadUnderEt, 3,
-           "hiredis reads at most 16 KiB per call: under EPOLLET the handler re-arms the socket, "
-           "or the rest of a large reply waits for an edge that never comes (redis_on_ready, "
-           "README §8.2)")
+           "redis_on_ready: hiredis reads at most 16 KiB per call: under EPOLLET the handler "
+           "re-arms the socket, or the rest of a large reply waits for an edge that never comes "
+           "(README §8.2)")
 {
     if (!testkit::RedisServer::installed()) GTEST_SKIP() << testkit::RedisServer::skip_reason();
     testkit::RedisServer redis;
@@ -238,9 +238,9 @@ BONUS_TEST(RedisAdapter, ReadsAReplyLargerThanOneReadUnderEt, 3,
 }
 
 BONUS_TEST(RedisAdapter, LetsGoWhenTheServerClosesTheConnection, 3,
-           "a connection Redis closes is freed inside redisAsyncHandleRead: the handler must not "
-           "touch the freed watch, and the socket leaves the reactor (redis_on_ready, "
-           "redis_cleanup, README §8.2)")
+           "redis_on_ready, redis_cleanup: a connection Redis closes is freed inside "
+           "redisAsyncHandleRead: the handler must not touch the freed watch, and the socket "
+           "leaves the reactor (README §8.2)")
 {
     if (!testkit::RedisServer::installed()) GTEST_SKIP() << testkit::RedisServer::skip_reason();
     testkit::RedisServer redis;
