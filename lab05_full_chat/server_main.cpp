@@ -149,10 +149,10 @@ int main(int argc, char** argv)
     const std::optional<room::FederationConfig> federation_config = federation_from(options, info);
 #else
     if (!options.get("redis").empty()) {
-        std::fprintf(stderr,
-                     "chat_server: --redis: this chat_server was built without hiredis "
-                     "(install libhiredis-dev and reconfigure: make setup)\n");
-        return 2;
+        usage_error(
+            "--redis: this chat_server was built without hiredis (install libhiredis-dev "
+            "and build again: make setup)",
+            info);
     }
 #endif
     try {
