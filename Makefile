@@ -44,7 +44,7 @@ define configure
 endef
 
 .PHONY: help setup build test grade check docs demo diff bench clean skeletons format watch hint \
-        reset progress mutants gradescope grade-all busy-check
+        reset progress mutants gradescope grade-all busy-check release
 
 help:  ## list the commands
 	@echo "epoll-chat-labs: from a blocking socket to an epoll chat room, in five labs."
@@ -65,6 +65,7 @@ help:  ## list the commands
 	@echo "  make grade              as test, and write $(BUILD)/results/results.json (Gradescope) and junit.xml"
 	@echo "  make grade-all SUBMISSIONS=dir [LAB=...]   grade every submission folder in dir (contained: see README)"
 	@echo "  make gradescope [LAB=...]        build the Gradescope autograder zip"
+	@echo "  make release LABS=a,b [SOLUTIONS=a] OUT=dir   write the student edition (no unreleased solutions)"
 	@echo "  make check              the kit's self-test (what CI runs)"
 	@echo "  make fresh-check        the README's quick start on a fresh minimal Debian 12 (root, debootstrap)"
 	@echo "  make mutants            only the mutant catalogue of make check"
@@ -109,8 +110,21 @@ grade:
 progress:
 	$(call grade_recipe,--summary) || true
 
+# A student edition (make release) has no instructor tools: its instructor commands say so.
+STUDENT_EDITION := $(wildcard .student-edition)
+define instructor_only
+	@if [ -n "$(STUDENT_EDITION)" ]; then \
+	  echo "make $@ is part of the instructor's kit, not of this student edition ($$(cat .student-edition))"; exit 2; fi
+endef
+
 check:
+	$(instructor_only)
 	@bash tools/check.sh
+
+# The student edition: LABS=lab01_blocking,... [SOLUTIONS=...] OUT=dir (tools/release.sh).
+release:
+	$(instructor_only)
+	@bash tools/release.sh "$(LABS)" "$(SOLUTIONS)" "$(OUT)"
 
 # Not part of check: it needs root, debootstrap and the Debian archive (tools/fresh_machine_check.sh).
 .PHONY: fresh-check
@@ -118,13 +132,16 @@ fresh-check:
 	@bash tools/fresh_machine_check.sh
 
 mutants:
+	$(instructor_only)
 	@$(PYTHON) tools/mutants.py --build $(BUILD)/mutants $(if $(LAB),--labs $(LAB),)
 
 # Not part of check: it runs the reference tests 20 times and the student stack 5 times under load.
 busy-check:
+	$(instructor_only)
 	@bash tools/busy_machine_check.sh $(BUILD)
 
 skeletons:
+	$(instructor_only)
 	@$(PYTHON) tools/skeletons.py write $(LAB)
 
 diff:
@@ -156,9 +173,11 @@ bench:
 	@bash tools/bench.sh $(BUILD) $(STACK)
 
 gradescope:
+	$(instructor_only)
 	@bash tools/gradescope.sh $(BUILD) "$(LAB)"
 
 grade-all:
+	$(instructor_only)
 	@[ -n "$(SUBMISSIONS)" ] || { echo "make grade-all needs SUBMISSIONS=dir"; exit 2; }
 	@BUILD=$(BUILD) JOBS=$(JOBS) bash tools/grade_all.sh "$(SUBMISSIONS)" "$(LAB)" "$(TESTS)"
 

@@ -1,5 +1,5 @@
 /// @file fd_pair.h
-/// @brief Two connected descriptors for unit tests: a socketpair or a pipe.
+/// @brief Two connected descriptors for unit tests: a \man{socketpair,2} or a pipe.
 #pragma once
 
 #include "common/fd.h"

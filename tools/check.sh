@@ -17,6 +17,9 @@
 #   9 sanitizers  the reference passes every graded test (plainly) under AddressSanitizer + UBSan (the labs'
 #                 code and common/ instrumented; the test harness as in the main build, so ccache
 #                 serves it: see kit_sanitize in cmake/KitLab.cmake)
+#     release     a student edition (make release) of lab01 and lab02 leaks no line of their
+#                 solutions, and lab02 passes in it on lab01's prebuilt reference
+#                 (tools/release_check.sh; runs beside the mutants)
 #  10 testkit     the autograder's own self-tests
 #  11 docs        the Doxygen walkthrough builds with zero warnings
 #
@@ -167,13 +170,15 @@ if [ "${verdicts[0]:-PASS}" = PASS ]; then
   want stack-mine && start_background stack-mine stack_mine
   want sanitizers && start_background sanitizers sanitizers
   want hostile && start_background hostile hostile_suite
+  want release && start_background release bash tools/release_check.sh
   want mutants && step mutants python3 tools/mutants.py --build "$BUILD/mutants" --jobs "$JOBS"
   want stack-mine && finish_background stack-mine
   want sanitizers && finish_background sanitizers
   want hostile && finish_background hostile
+  want release && finish_background release
   want testkit && step testkit testkit_selftest
 fi
-want docs && step docs bash tools/docs.sh "$BUILD"
+want docs && step docs bash -c 'bash tools/docs.sh "$1" && python3 tools/mistake_catalogue.py check --build "$1"' docs "$BUILD"
 echo
 echo "=== check: summary ==="
 passed=0

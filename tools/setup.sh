@@ -17,10 +17,13 @@ set -euo pipefail
 
 # redis-server: make bench (lab05's table compares the chat room with Redis pub/sub) and lab05's stage
 # 5b tests (the federation), which start their own instance on a unix socket and never use the
-# system's service on port 6379. libhiredis-dev: stage 5b's hiredis client (without it CMake leaves
-# the stage out and says so).
+# system's service on port 6379. libhiredis-dev (and pkg-config, which finds it): stage 5b's hiredis
+# client (without it CMake leaves the stage out and says so).
+# netcat-openbsd: `nc`, which the chapters use to talk to a server by hand. manpages-dev: the
+# manual pages of the system calls (`man 2 epoll_wait`) that every chapter links to; make docs
+# also checks its \man links against them (tools/check_docs.py).
 packages=(make g++ cmake ninja-build python3 patch libgtest-dev libgmock-dev googletest doxygen graphviz
-          clang-format black flake8 redis-server libhiredis-dev pkg-config)
+          clang-format black flake8 redis-server libhiredis-dev pkg-config netcat-openbsd manpages-dev)
 
 # --- 1. install the packages that are missing ------------------------------------------------------
 if ! command -v dpkg >/dev/null || ! command -v apt-get >/dev/null; then

@@ -44,11 +44,11 @@ Target parse_target(const std::string& spec);
 
 /// @brief How to start a server.
 struct StartOptions {
-    int cpu = -1;                   ///< pin it to this core with taskset(1); -1: do not pin
+    int cpu = -1;                   ///< pin it to this core with \man{taskset,1}; -1: do not pin
     std::vector<std::string> wrap;  ///< run it under this command (valgrind ...), or nothing
     std::string stderr_path;        ///< its stderr goes here (appended); empty: /dev/null
-    std::string work_dir = "/tmp";  ///< Redis's --dir (nothing is saved there: --save '')
-    int max_clients = 20000;        ///< Redis's --maxclients (its default, 10000, is too few)
+    std::string work_dir = "/tmp";  ///< Redis's `--dir` (nothing is saved there: `--save ''`)
+    int max_clients = 20000;        ///< Redis's `--maxclients` (its default, 10000, is too few)
 };
 
 /// @brief One running server. Stopped (SIGTERM, then SIGKILL after a deadline) and reaped by
