@@ -448,9 +448,11 @@ def print_lab(lab: str, rows: list[Row], built: bool, quiet: bool, verbose: bool
     if passed and not verbose:
         graded = [r for r in passed if r.graded]
         helpers = len(passed) - len(graded)
+        bonus = sum(r.points for r in graded if r.bonus)
         print(
             f"  {paint('PASS', '32')} {len(graded)} graded test(s), "
-            f"{fmt(sum(r.points for r in graded))} points"
+            f"{fmt(sum(r.points for r in graded if not r.bonus))} points"
+            + (f" (+{fmt(bonus)} bonus)" if bonus else "")
             + (f"; {helpers} helper test(s), not graded" if helpers else "")
         )
     skipped = [r for r in rows if r.status == ctest.SKIPPED]
