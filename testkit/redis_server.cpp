@@ -56,7 +56,15 @@ RedisServer::RedisServer()
     }
     folder_ = folder;
     socket_ = folder_ + "/redis.sock";
-    start();
+    try {
+        start();
+    } catch (...) {
+        // No destructor runs for a constructor that throws: clean up here.
+        process_.reset();
+        std::error_code ignored;
+        std::filesystem::remove_all(folder_, ignored);
+        throw;
+    }
 }
 
 RedisServer::~RedisServer()
