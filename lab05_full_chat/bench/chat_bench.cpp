@@ -2,7 +2,7 @@
 //
 //   chat_bench --target NAME=KIND:PATH [--target ...] [--rows 10x10,100x10,1000x5,5000x5]
 //              [--runs 3] [--size 64] [--window 8] [--deliveries 300000 | --messages M]
-//              [--server-cpu 0]
+//              [--server-cpu 0] [--redis-server PROGRAM]
 //              [--log-dir DIR] [--tsv FILE] [--compare NAME]
 //   chat_bench --target ... --memory 10000          resident memory per idle client
 //   chat_bench --target ... --perf FILE             one run with `perf record` on the server
@@ -10,6 +10,10 @@
 // A target is NAME=KIND:PATH (KIND: chat for lab03's protocol, room for lab05's, redis), a server
 // the bench starts for every run, or NAME=KIND@HOST:PORT, a server already running that the bench
 // only connects to (no CPU or memory figures then, and lab05's room must be empty).
+// NAME=fedN:PATH is lab05's federation (README §7, 5b): N lab05 servers PATH, each started with
+// --redis on one redis-server (--redis-server, default: the one in PATH) that the bench starts
+// too, the clients spread over the N servers; NAME=room@HOST:PORT,PORT,... is one already running.
+// A federation's figures (CPU, memory) are those of all its processes, Redis included.
 //
 // For every row (N clients, K senders) and every run, each target in turn (A, B, C, A, B, C, ...)
 // is started fresh, gets its N clients, then the load of load.h: K senders, M messages of S bytes,
@@ -28,9 +32,9 @@
 #include <string>
 #include <vector>
 
+#include "deployment.h"
 #include "load.h"
 #include "perf_recording.h"
-#include "server_process.h"
 
 namespace {
 
@@ -44,7 +48,9 @@ constexpr const char* kUsage =
     "         (KIND: chat, room, redis; PATH: started by the bench, HOST:PORT: already running)\n"
     "         [--rows NxK,...] [--runs R] [--size S] [--window W] [--deliveries D | --messages M]\n"
     "         [--server-cpu C] [--log-dir DIR] [--tsv FILE] [--compare NAME]\n"
-    "         [--memory N] [--perf FILE] [--wrap 'CMD ARGS']\n";
+    "         [--memory N] [--perf FILE] [--wrap 'CMD ARGS'] [--redis-server PROGRAM]\n"
+    "       a federation of N lab05 servers through a Redis the bench starts: NAME=fedN:PATH;\n"
+    "       one already running: NAME=room@HOST:PORT,PORT,... (clients spread over the ports)\n";
 
 struct Row {
     int clients = 0;
@@ -66,6 +72,7 @@ struct Options {
     int memory = 0;
     std::string perf;
     std::vector<std::string> wrap;
+    std::string redis_server = "redis-server";  // a federation's broker
 };
 
 std::vector<std::string> split(const std::string& text, char by)
@@ -121,6 +128,8 @@ Options parse(int argc, char** argv)
             o.perf = value;
         } else if (flag == "--wrap") {
             o.wrap = split(value, ' ');
+        } else if (flag == "--redis-server") {
+            o.redis_server = value;
         } else {
             throw std::invalid_argument("unknown flag " + flag);
         }
@@ -180,10 +189,11 @@ std::string us(double value)
 // (a lab05 server would otherwise announce every departure to everyone still there).
 LoadResult run_once(const Options& o, const Target& target, const Row& row, bool profile)
 {
-    bench::ServerProcess server(target, start_options(o, target, row.clients));
+    bench::Deployment server(target, start_options(o, target, row.clients), o.redis_server);
     LoadResult result;
     {
-        bench::Crowd crowd(target.kind, server.host(), server.port(), row.clients, row.senders);
+        bench::Crowd crowd(target.kind, server.endpoints(), server.federated(), row.clients,
+                           row.senders);
         LoadConfig config;
         config.senders = row.senders;
         config.size = o.size;
@@ -343,13 +353,14 @@ int memory(const Options& o, std::uint64_t fd_limit)
     int status = 0;
     for (const Target& target : o.targets) {
         try {
-            bench::ServerProcess server(target, start_options(o, target, o.memory));
+            bench::Deployment server(target, start_options(o, target, o.memory), o.redis_server);
             const long before = server.rss_kib();
             long after = 0;
             {
                 // Greeted and quiet (lab05: every join notice read), so that no output waits in
                 // the server's queues: what is left is what an idle client costs.
-                bench::Crowd crowd(target.kind, server.host(), server.port(), o.memory, 0);
+                bench::Crowd crowd(target.kind, server.endpoints(), server.federated(), o.memory,
+                                   0);
                 after = server.rss_kib();
                 server.stop();
             }
