@@ -5,7 +5,7 @@
 
 namespace bench {
 
-const char* const kJoinedFederation = "joined the federation";
+const char* const kJoinedFederation = "federation: joined";
 
 namespace {
 
