@@ -338,24 +338,31 @@ def demo(args):
     print("demo-federation: done")
 
 
+trial_number = 0
+
+
 def has_line(user, timeout):
     """True when user has a line to read, or bytes arrive within timeout seconds."""
     return b"\n" in user.buffer or bool(select.select([user.fd], [], [], timeout)[0])
 
 
 def named_pair(east, west):
-    """alice on east and bob on west, named, each seeing the other in /who."""
-    alice = SocketUser("alice", east)
+    """A user on east and one on west, named (SocketUser.name), each seeing the other in /who.
+    Each trial has names of its own: a killed server's name claims outlive it by the TTL."""
+    global trial_number
+    trial_number += 1
+    alice = SocketUser(f"alice{trial_number}", east)
     welcomed_quietly(alice)
-    bob = SocketUser("bob", west)
+    bob = SocketUser(f"bob{trial_number}", west)
     welcomed_quietly(bob)
-    alice.send(b"/nick alice\n")
-    bob.send(b"/nick bob\n")
+    for user in (alice, bob):
+        user.send(f"/nick {user.name}\n".encode())
+    both = sorted([alice.name, bob.name])
     for user in (alice, bob):
         deadline = time.monotonic() + WAIT_S
-        while sorted(who(user, show=False)) != ["alice", "bob"]:
+        while sorted(who(user, show=False)) != both:
             if time.monotonic() > deadline:
-                fail(f"{user.name}'s /who never listed alice and bob")
+                fail(f"{user.name}'s /who never listed {both}")
     return alice, bob
 
 
@@ -375,6 +382,23 @@ def heard(user, text, timeout=WAIT_S):
             fail(f"{user.name} did not hear '{text}' within {timeout} s")
 
 
+def crosses(speaker, listener, tag):
+    """speaker says "tag N" every 20 ms (N = 1, 2, ...) until listener hears one of them."""
+    deadline = time.monotonic() + 6 * WAIT_S
+    number = 0
+    while time.monotonic() < deadline:
+        number += 1
+        speaker.send(f"{tag} {number}\n".encode())
+        pause_ends = time.monotonic() + 0.02
+        while (left := pause_ends - time.monotonic()) > 0 and has_line(listener, left):
+            line = listener.next_line()
+            if line.endswith(" say >> said while split"):
+                fail(f"{listener.name} heard a line said while the room was split")
+            if f" say >> {tag} " in line:
+                return
+    fail(f"{listener.name} never heard {speaker.name} say '{tag} ...'")
+
+
 def killed_server_trial(fed, trial):
     """One server killed: time until its user leaves the other's /who."""
     east = fed.start_server(f"east{trial}", quiet=True)
@@ -387,22 +411,22 @@ def killed_server_trial(fed, trial):
     notice = None
     while True:
         names = who(watcher, show=False)
-        if "alice" not in names:
+        if alice.name not in names:
             gone = time.monotonic() - started
             break
         if time.monotonic() - started > 6 * WAIT_S:
-            fail("alice never left west's /who")
+            fail(f"{alice.name} never left west's /who")
         # Between two questions (20 ms: the measure's resolution), bob, who only listens, reads
         # the notice as soon as it is there.
         pause_ends = time.monotonic() + 0.02
         while (left := pause_ends - time.monotonic()) > 0:
             if notice is None and has_line(bob, left):
-                if bob.next_line() == "* alice left":
+                if bob.next_line() == f"* {alice.name} left":
                     notice = time.monotonic() - started
             elif notice is not None:
                 time.sleep(left)
     if notice is None:
-        lines_until(bob, "* alice left")
+        lines_until(bob, f"* {alice.name} left")
         notice = time.monotonic() - started
     fed.kill_server(f"west{trial}", signal.SIGTERM)
     return gone, notice
@@ -429,14 +453,17 @@ def redis_restart_trial(fed, trial, down_s):
         if any(line.endswith("say >> said while split") for line in before):
             fail(f"{user.name} heard a line said while the room was split")
     whole = time.monotonic() - restarted
-    alice.send(b"east to west\n")
-    heard(bob, "east to west")
-    bob.send(b"west to east\n")
-    heard(alice, "west to east")
-    flowing = time.monotonic() - restarted
+    # "Whole again" is said when a server has resubscribed; the others' members come back to its
+    # room as their answers arrive. A line crosses once both have: say one every 20 ms until the
+    # other side hears one, in both directions, and until /who lists both on both servers.
+    crosses(alice, bob, "east-to-west")
+    crosses(bob, alice, "west-to-east")
     for user in (alice, bob):
-        if sorted(who(user, show=False)) != ["alice", "bob"]:
-            fail(f"{user.name}'s /who should list alice and bob again")
+        deadline = time.monotonic() + WAIT_S
+        while sorted(who(user, show=False)) != sorted([alice.name, bob.name]):
+            if time.monotonic() > deadline:
+                fail(f"{user.name}'s /who never listed {alice.name} and {bob.name} again")
+    flowing = time.monotonic() - restarted
     fed.kill_server(f"east{trial}", signal.SIGTERM)
     fed.kill_server(f"west{trial}", signal.SIGTERM)
     return split, whole, flowing
@@ -462,9 +489,9 @@ def recovery(args):
             notice.append(n)
         print()
         print("1. one server killed (kill -9); its user alice, from the other server:")
-        print(f"   gone from /who (asked every turn):  {figures(gone)}")
-        print(f"   '* alice left' heard:               {figures(notice)}")
-        for down_s in (0, args.down):
+        print(f"   gone from /who (asked every 20 ms): {figures(gone)}")
+        print(f"   '* alice left' heard by bob:        {figures(notice)}")
+        for case, down_s in ((2, 0), (3, args.down)):
             split, whole, flowing = [], [], []
             for trial in range(args.trials):
                 s, w, f = redis_restart_trial(fed, f"r{down_s}-{trial}", down_s)
@@ -473,7 +500,7 @@ def recovery(args):
                 flowing.append(f)
             print()
             when = "at once" if down_s == 0 else f"after {down_s:g} s"
-            print(f"2. Redis killed (kill -9), started again {when}:")
+            print(f"{case}. Redis killed (kill -9), started again {when}:")
             print(f"   both servers said the room is split:  {figures(split)} after the kill")
             print(f"   both said it is whole again:          {figures(whole)} after the restart")
             print(f"   lines cross both ways, /who whole:    {figures(flowing)} after the restart")
