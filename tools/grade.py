@@ -85,6 +85,7 @@ class Row:
     order: int = (
         0  # story order: unit tests first, then black-box tests, each in their file's order
     )
+    bonus: bool = False  # a BONUS_TEST: its points are extra, never part of the lab's total
 
     @property
     def passed(self) -> bool:
@@ -153,7 +154,9 @@ def grade_lab(
                 cases.append(ctest.Case(entry, binaries[kind], name, env))
                 points = info.points / len(entries)
                 row = Row(lab, entry, test, kind, test in graded, points, ctest.FAILED)
-                rows.append(dataclasses.replace(row, lesson=info.lesson, order=len(rows)))
+                rows.append(
+                    dataclasses.replace(row, lesson=info.lesson, order=len(rows), bonus=info.bonus)
+                )
     if not built:
         return rows, False
     results = ctest.run_cases(cases, jobs, sandbox)
@@ -168,10 +171,18 @@ def fmt(points: float) -> str:
     return f"{points:g}"
 
 
-def lab_score(rows: list[Row]) -> tuple[float, float]:
-    """(points earned, points possible) of a lab's rows."""
-    graded = [r for r in rows if r.graded]
+def lab_score(rows: list[Row], bonus: bool = False) -> tuple[float, float]:
+    """(points earned, points possible) of a lab's rows: its own, or (bonus) its bonus tests'."""
+    graded = [r for r in rows if r.graded and r.bonus == bonus]
     return sum(r.points for r in graded if r.passed), sum(r.points for r in graded)
+
+
+def score_text(rows: list[Row]) -> str:
+    """A lab's score: "245/245", plus " (+12/40 bonus)" if it has bonus tests (counted apart)."""
+    score, total = lab_score(rows)
+    extra, possible = lab_score(rows, bonus=True)
+    text = f"{fmt(score)}/{fmt(total)}"
+    return text + (f" (+{fmt(extra)}/{fmt(possible)} bonus)" if possible else "")
 
 
 # --- what a failure says ------------------------------------------------------------------------
@@ -406,8 +417,7 @@ def variant_hint(lab: manifests.Lab | None, rows: list[Row]) -> str:
 
 
 def print_lab(lab: str, rows: list[Row], built: bool, quiet: bool, verbose: bool) -> list[Group]:
-    score, total = lab_score(rows)
-    print(paint(f"== {lab}: {fmt(score)}/{fmt(total)} ==", "1"))
+    print(paint(f"== {lab}: {score_text(rows)} ==", "1"))
     if not built:
         graded = [r for r in rows if r.graded]
         print(
@@ -521,7 +531,7 @@ def write_results(folder: pathlib.Path, rows: list[Row]) -> None:
             {
                 "name": f"{r.lab}: {r.name}",
                 "score": r.points if r.passed else 0,
-                "max_score": r.points,
+                "max_score": 0 if r.bonus else r.points,  # Gradescope's extra credit
                 "status": "passed" if r.passed else "failed",
                 "output": text,
             }
@@ -600,25 +610,20 @@ def main() -> int:
         rows, built = grade_lab(
             build, lab, args.reference, args.jobs, ref_build, None, only, args.plain_only
         )
-        if args.summary:
-            score, total = lab_score(rows)
-        else:
+        if not args.summary:
             groups = print_lab(lab, rows, built, args.quiet, args.verbose)
-            score, total = lab_score(rows)
             if not built:
                 unbuilt.append(lab)
             if not start and groups:
                 start = start_here(lab, groups, built)
-        table.append((lab, score, total))
+        table.append((lab, score_text(rows)))
         all_rows += rows
-    width = max(len(lab) for lab, _, _ in table)
+    width = max(len(lab) for lab, _ in table)
     print(paint("score", "1"))
-    for lab, score, total in table:
-        print(f"  {lab:<{width}}  {fmt(score)}/{fmt(total)}")
+    for lab, text in table:
+        print(f"  {lab:<{width}}  {text}")
     if len(table) > 1:
-        score = sum(s for _, s, _ in table)
-        total = sum(t for _, _, t in table)
-        print(f"  {'total':<{width}}  {fmt(score)}/{fmt(total)}")
+        print(f"  {'total':<{width}}  {score_text(all_rows)}")
     if args.results:
         write_results(pathlib.Path(args.results), all_rows)
         print(f"\nwrote {args.results}/results.json and junit.xml (every test's whole output)")

@@ -50,6 +50,7 @@ class GradedInfo:
 
     points: int
     lesson: str
+    bonus: bool = False  # a BONUS_TEST: extra points, never needed for the full score
 
 
 def run(
@@ -153,7 +154,7 @@ def manifest(binary: pathlib.Path) -> dict[str, GradedInfo]:
     graded = {}
     for line in out.stdout.splitlines():
         name, points, lesson = line.split("\t", 2)
-        graded[name] = GradedInfo(int(points), lesson)
+        graded[name] = GradedInfo(int(points), lesson, points.startswith("+"))
     return graded
 
 
