@@ -80,8 +80,10 @@ federation_rows() {
     echo "Federation: no rows, redis-server is not installed (apt-get install redis-server, or ./setup)"
     return 0
   fi
-  if ! "$server" --help 2>&1 | grep -q -- --redis; then
-    echo "Federation: no rows, this chat_server has no --redis (lab05 5b is not built: libhiredis-dev?)"
+  # A chat_server with 5b checks the server name it is given (and stops: nothing starts); one
+  # built without hiredis, or older, refuses --redis itself.
+  if ! "$server" --redis /nonexistent --server-name '!' 2>&1 | grep -q -- "--server-name wants"; then
+    echo "Federation: no rows, this chat_server has no 5b (built without hiredis? make setup, reconfigure)"
     return 0
   fi
   echo "Federation (lab05 5b): the same load on lab05 alone and spread over 1, 2 and 3 lab05 servers" \

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """lab05 5b, beyond one machine: Redis and federated chat_servers, for a demo and a measure.
 
-usage: demo_federation.py demo BIN_DIR [--redis-server PROGRAM]
-       demo_federation.py recovery BIN_DIR [--redis-server PROGRAM] [--trials N] [--ttl MS]
+usage: demo_federation.py demo BIN_DIR [--redis-server PROGRAM] [--ttl MS]
+       demo_federation.py recovery BIN_DIR [--redis-server PROGRAM] [--ttl MS] [--trials N]
+                          [--down S]
 
 BIN_DIR holds the lab05 reference chat_server (build/bin/solutions/lab05_full_chat).
 
@@ -526,10 +527,12 @@ def main():
     args = parser.parse_args()
     if shutil.which(args.redis_server) is None:
         fail(f"{args.redis_server} is not installed (apt-get install redis-server, or ./setup)")
+    # A chat_server with 5b checks the server name it is given (and stops: nothing starts); one
+    # built without hiredis, or older, refuses --redis itself.
     chat_server = os.path.join(args.bin_dir, "chat_server")
-    usage = subprocess.run([chat_server, "--help"], capture_output=True, text=True).stdout
-    if "--redis" not in usage:
-        fail(f"{chat_server} has no --redis: lab05 5b was not built (libhiredis-dev: ./setup)")
+    probe = [chat_server, "--redis", "/nonexistent", "--server-name", "!"]
+    if "--server-name wants" not in subprocess.run(probe, capture_output=True, text=True).stderr:
+        fail(f"{chat_server} has no 5b (built without hiredis? make setup, then reconfigure)")
     try:
         demo(args) if args.mode == "demo" else recovery(args)
     except KeyboardInterrupt:
