@@ -82,7 +82,9 @@ federation_rows() {
   fi
   # A chat_server with 5b checks the server name it is given (and stops: nothing starts); one
   # built without hiredis, or older, refuses --redis itself.
-  if ! "$server" --redis /nonexistent --server-name '!' 2>&1 | grep -q -- "--server-name wants"; then
+  local probe
+  probe=$("$server" --redis /nonexistent --server-name '!' 2>&1 || true)
+  if ! grep -q -- "--server-name wants" <<<"$probe"; then
     echo "Federation: no rows, this chat_server has no 5b (built without hiredis? make setup, reconfigure)"
     return 0
   fi
