@@ -142,11 +142,12 @@ elif command -v valgrind >/dev/null; then
 else
   echo "No profile: neither perf (apt-get install linux-perf) nor valgrind is installed"
 fi
+written="table.txt, runs.tsv (every run), memory.txt, profile.txt"
 if [ "$federation" = yes ]; then
   echo
   federation_rows || status=1
+  written+=", federation.txt, federation_runs.tsv, recovery.txt"
 fi
 echo
-echo "wrote $out/: table.txt, runs.tsv (every run), memory.txt, profile.txt," \
-  "federation.txt, federation_runs.tsv, recovery.txt, the servers' stderr"
+echo "wrote $out/: $written, the servers' stderr"
 exit $status
