@@ -220,7 +220,8 @@ def lines_until(user, wanted, timeout=WAIT_S):
 
 
 def who(user, show=True):
-    """Ask /who; returns the names it lists (other lines before the answer are skipped)."""
+    """Ask /who; returns the names it lists. Shown (the demo): the answer must be the next line.
+    Not shown (the measures): other lines before the answer are skipped."""
     if show:
         user.types("/who")
     else:
@@ -235,6 +236,8 @@ def who(user, show=True):
             if show:
                 print(f"  {user.name:<5} sees   {line}")
             return names
+        if show:
+            fail(f"{user.name} should have seen the answer to /who, not: {line}")
 
 
 def sees_maybe_after(user, expected, optional):
