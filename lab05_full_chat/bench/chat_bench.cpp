@@ -233,7 +233,7 @@ int table(const Options& o, std::uint64_t fd_limit)
         tsv.open(o.tsv);
         tsv << "clients\tsenders\ttarget\trun\tdeliveries\tseconds\tdeliveries_per_s\tp50_us\tp99_"
                "us"
-               "\tmax_us\tserver_cpu\tbench_cpu\n";
+               "\tmax_us\tserver_cpu\tbench_cpu\tbroker_cpu\n";
     }
     std::vector<Row> rows;
     std::map<std::string, std::string> failed;  // target -> why; it is not run again
@@ -274,7 +274,8 @@ int table(const Options& o, std::uint64_t fd_limit)
                     tsv << row.clients << '\t' << row.senders << '\t' << target.name << '\t' << run
                         << '\t' << r.deliveries << '\t' << r.seconds << '\t'
                         << r.deliveries_per_second() << '\t' << r.p50_us << '\t' << r.p99_us << '\t'
-                        << r.max_us << '\t' << r.server_cpu << '\t' << r.bench_cpu << '\n';
+                        << r.max_us << '\t' << r.server_cpu << '\t' << r.bench_cpu << '\t'
+                        << r.broker_cpu << '\n';
                 }
             }
         }
@@ -315,6 +316,22 @@ int table(const Options& o, std::uint64_t fd_limit)
                         us(pick([](const LoadResult& r) { return r.p99_us; })).c_str(),
                         us(pick([](const LoadResult& r) { return r.max_us; })).c_str(), 100 * cpu,
                         100 * pick([](const LoadResult& r) { return r.bench_cpu; }));
+        }
+        // A federation's Redis: its part of the federation's CPU time (the rest is its servers').
+        std::string brokers;
+        for (const Target& target : o.targets) {
+            const auto& runs = results[{row.clients, target.name}];
+            if (target.federated == 0 || runs.empty()) continue;
+            std::vector<double> shares;
+            for (const LoadResult& r : runs)
+                shares.push_back(r.server_cpu > 0 ? r.broker_cpu / r.server_cpu : 0);
+            char text[64];
+            std::snprintf(text, sizeof text, "%s%s %.0f%%", brokers.empty() ? "" : ", ",
+                          target.name.c_str(), 100 * median(shares));
+            brokers += text;
+        }
+        if (!brokers.empty()) {
+            std::printf("%7s %7s  (Redis's part of the CPU: %s)\n", "", "", brokers.c_str());
         }
         if (rate.count(o.compare) != 0) {
             std::string line;

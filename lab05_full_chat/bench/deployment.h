@@ -52,6 +52,8 @@ public:
     [[nodiscard]] bool started() const { return servers_.front()->started(); }
     /// @brief CPU seconds used so far by every process of the deployment, Redis included.
     [[nodiscard]] double cpu_seconds() const;
+    /// @brief CPU seconds used so far by a federation's Redis alone (0 without one).
+    [[nodiscard]] double broker_cpu_seconds() const { return redis_ ? redis_->cpu_seconds() : 0; }
     /// @brief Resident memory of every process of the deployment, Redis included, in KiB.
     [[nodiscard]] long rss_kib() const;
     /// @brief SIGTERM to every chat server at once, then Redis; wait for each and reap it.

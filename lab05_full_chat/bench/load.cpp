@@ -415,6 +415,7 @@ LoadResult Crowd::run(const LoadConfig& config, const Deployment& server)
     latencies_us_.reserve(receivers_ * k * static_cast<std::uint64_t>(config.messages));
 
     const double server_cpu_0 = server.cpu_seconds();
+    const double broker_cpu_0 = server.broker_cpu_seconds();
     const double bench_cpu_0 = process_cpu_seconds();
     const auto start = Clock::now();
     for (std::size_t s = 0; s < k; ++s) {
@@ -424,6 +425,7 @@ LoadResult Crowd::run(const LoadConfig& config, const Deployment& server)
     pump_until([&] { return senders_done_ == k && replies_due_ == 0; },
                "deliveries (" + std::to_string(latencies_us_.size()) + " so far)");
     const double server_cpu_1 = server.cpu_seconds();
+    const double broker_cpu_1 = server.broker_cpu_seconds();
     const double bench_cpu_1 = process_cpu_seconds();
 
     LoadResult result;
@@ -432,6 +434,7 @@ LoadResult Crowd::run(const LoadConfig& config, const Deployment& server)
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
     result.server_cpu = (server_cpu_1 - server_cpu_0) / wall;
     result.bench_cpu = (bench_cpu_1 - bench_cpu_0) / wall;
+    result.broker_cpu = (broker_cpu_1 - broker_cpu_0) / wall;
     result.max_us = *std::max_element(latencies_us_.begin(), latencies_us_.end());
     result.p99_us = percentile(latencies_us_, 0.99);
     result.p50_us = percentile(latencies_us_, 0.50);

@@ -51,6 +51,7 @@ struct LoadResult {
     double p50_us = 0, p99_us = 0, max_us = 0;  ///< latency of a delivery
     double server_cpu = 0;  ///< share of one core the server used during the run (1 = 100%)
     double bench_cpu = 0;   ///< the same for this process, the load generator
+    double broker_cpu = 0;  ///< the same for a federation's Redis (part of server_cpu)
     [[nodiscard]] double deliveries_per_second() const { return deliveries / seconds; }
 };
 
