@@ -218,7 +218,9 @@ void Federation::on_subscribed()
 {
     state_ = State::Joined;
     backoff_ = kFirstRetry;
-    heartbeat();
+    // Our presence first, without asking whether it had expired: after a (re)join it has.
+    command({"SET", "fed:alive:" + config_.server_name, "1", "PX",
+             std::to_string(config_.ttl.count())});
     // Hello: every other server answers with its members; ours follow the hello, so that the
     // others first forget what they knew of us (we may have lost members while away).
     command({"PUBLISH", kRoomChannel, me('H', 0)});
