@@ -350,6 +350,16 @@ def has_line(user, timeout):
     return b"\n" in user.buffer or bool(select.select([user.fd], [], [], timeout)[0])
 
 
+def lines_within(user, seconds):
+    """The lines user reads in the next seconds (the time passes even when none comes)."""
+    ends = time.monotonic() + seconds
+    while True:
+        left = ends - time.monotonic()
+        if left <= 0 or not has_line(user, left):
+            return
+        yield user.next_line()
+
+
 def named_pair(east, west):
     """A user on east and one on west, named (SocketUser.name), each seeing the other in /who.
     Each trial has names of its own: a killed server's name claims outlive it by the TTL."""
@@ -393,9 +403,7 @@ def crosses(speaker, listener, tag):
     while time.monotonic() < deadline:
         number += 1
         speaker.send(f"{tag} {number}\n".encode())
-        pause_ends = time.monotonic() + 0.02
-        while (left := pause_ends - time.monotonic()) > 0 and has_line(listener, left):
-            line = listener.next_line()
+        for line in lines_within(listener, 0.02):
             if line.endswith(" say >> said while split"):
                 fail(f"{listener.name} heard a line said while the room was split")
             if f" say >> {tag} " in line:
@@ -422,13 +430,12 @@ def killed_server_trial(fed, trial):
             fail(f"{alice.name} never left west's /who")
         # Between two questions (20 ms: the measure's resolution), bob, who only listens, reads
         # the notice as soon as it is there.
-        pause_ends = time.monotonic() + 0.02
-        while (left := pause_ends - time.monotonic()) > 0:
-            if notice is None and has_line(bob, left):
-                if bob.next_line() == f"* {alice.name} left":
+        if notice is None:
+            for line in lines_within(bob, 0.02):
+                if line == f"* {alice.name} left" and notice is None:
                     notice = time.monotonic() - started
-            elif notice is not None:
-                time.sleep(left)
+        else:
+            time.sleep(0.02)
     if notice is None:
         lines_until(bob, f"* {alice.name} left")
         notice = time.monotonic() - started
