@@ -50,6 +50,7 @@ Deployment::Deployment(const Target& target, const StartOptions& options,
     StartOptions redis_options = with_log(options, "");
     // Each server holds one or two connections to Redis, not a client's: the default is plenty.
     redis_options.max_clients = 1000;
+    redis_options.wrap.clear();  // --wrap (valgrind, ...) is for the chat servers under study
     redis_ = std::make_unique<ServerProcess>(redis, redis_options);
     const std::string address = "127.0.0.1:" + std::to_string(redis_->port());
     try {
