@@ -21,7 +21,7 @@
 
 namespace room {
 
-class RoomPeer;  // room_peer.h: the other servers of a federation (README §5b)
+class RoomPeer;  // room_peer.h: the other servers of a federation (README §8)
 
 /// @brief A client's chat id: 1, 2, 3, ... in order of arrival, never reused while the server runs.
 using ClientId = std::uint64_t;
@@ -77,7 +77,7 @@ public:
     /// @brief @p id's name: the one it chose, or `ClientID <id>`; empty for a non-member.
     [[nodiscard]] std::string name_of(ClientId id) const;
 
-    /// @name The federation's side (README §5b; given, in chat_room_helpers.cpp)
+    /// @name The federation's side (README §8; given, in chat_room_helpers.cpp)
     /// A federation (room_peer.h) keeps in every server's room a mirror of the other servers'
     /// members, under ids from kFirstRemoteId up. The room's commands treat them as members;
     /// what it sends them goes to the peer instead of the Outbox. Without set_peer(), none of

@@ -1,5 +1,5 @@
-// lab05 §5b (given): room::Federation, declared in federation.h. The wire format of what it
-// publishes is in docs/protocol.md ("Federation"); why it is built this way is README §5b.3.
+// lab05 stage 5b, README §8 (given): room::Federation, declared in federation.h. The wire format
+// of what it publishes is in docs/protocol.md ("Federation"); why it is built so is README §8.3.
 #include "lab05_full_chat/federation.h"
 
 #include <sys/epoll.h>
@@ -274,10 +274,10 @@ void Federation::command(std::initializer_list<std::string_view> args, Reply rep
         request = next_request_++;
         waiting_.emplace(request, std::move(reply));
     }
-    const int status = redisAsyncCommandArgv(
-        cmd_, request != 0 ? on_reply : nullptr,
-        reinterpret_cast<void*>(static_cast<std::uintptr_t>(request)),
-        static_cast<int>(argv.size()), argv.data(), lengths.data());
+    const int status =
+        redisAsyncCommandArgv(cmd_, request != 0 ? on_reply : nullptr,
+                              reinterpret_cast<void*>(static_cast<std::uintptr_t>(request)),
+                              static_cast<int>(argv.size()), argv.data(), lengths.data());
     if (status != REDIS_OK && request != 0) waiting_.erase(request);
 }
 
@@ -319,22 +319,22 @@ void Federation::message(std::string_view payload)
         id = id * 10 + static_cast<ClientId>(c - '0');
     }
     switch (kind[0]) {
-    case 'L':  // a line its room said to everyone
-        return room_.deliver_local(payload);
-    case 'W':  // a whisper for our member id
-        return room_.deliver_to(id, payload);
-    case 'J':  // member id is there, named payload (joined, renamed, or a list)
-        return mirror(server, id, std::string(payload));
-    case 'X':  // member id left (its room said so with an L line)
-        return unmirror(server, id);
-    case 'H':  // it (re)joined: forget what we knew of it, tell it who is here
-        forget_server(server, false);
-        servers_.insert(server);
-        for (const auto& [member, name] : published_)
-            announce(member, name);
-        return;
-    default:
-        return;
+        case 'L':  // a line its room said to everyone
+            return room_.deliver_local(payload);
+        case 'W':  // a whisper for our member id
+            return room_.deliver_to(id, payload);
+        case 'J':  // member id is there, named payload (joined, renamed, or a list)
+            return mirror(server, id, std::string(payload));
+        case 'X':  // member id left (its room said so with an L line)
+            return unmirror(server, id);
+        case 'H':  // it (re)joined: forget what we knew of it, tell it who is here
+            forget_server(server, false);
+            servers_.insert(server);
+            for (const auto& [member, name] : published_)
+                announce(member, name);
+            return;
+        default:
+            return;
     }
 }
 
@@ -398,9 +398,10 @@ void Federation::claim(ClientId id, const std::string& name)
                 const auto held = claimed_.find(lowercase(name));
                 if (held == claimed_.end() || held->second != id) return;
                 claimed_.erase(held);
-                log_.info("federation: the name %s is claimed on another server: client #%llu "
-                          "goes back to its default name",
-                          name.c_str(), static_cast<unsigned long long>(id));
+                log_.info(
+                    "federation: the name %s is claimed on another server: client #%llu "
+                    "goes back to its default name",
+                    name.c_str(), static_cast<unsigned long long>(id));
                 room_.refuse_name(id, name);
             });
 }
@@ -444,9 +445,10 @@ void Federation::heartbeat()
             std::size_t members = 0;
             for (const auto& entry : mirror_ids_)
                 members += entry.first.first == server ? 1 : 0;
-            log_.info("federation: server %s is gone (no heartbeat for %lld ms): %zu members "
-                      "removed",
-                      server.c_str(), static_cast<long long>(config_.ttl.count()), members);
+            log_.info(
+                "federation: server %s is gone (no heartbeat for %lld ms): %zu members "
+                "removed",
+                server.c_str(), static_cast<long long>(config_.ttl.count()), members);
             forget_server(server, true);
         });
     }

@@ -1,11 +1,11 @@
 /// @file federation.h
-/// @brief lab05 §5b (given): room::Federation, which joins this server's chat room to the rooms of
-/// other chat_server processes through Redis, so that they are one room.
+/// @brief lab05 stage 5b, README §8 (given): room::Federation, which joins this server's chat
+/// room to the rooms of other chat_server processes through Redis, so that they are one room.
 ///
 /// The federation is a peer of the ChatRoom, not a layer above it (room_peer.h): every command is
 /// still decided by the room of the member's own server, which holds a mirror of the other
 /// servers' members. The federation keeps those mirrors current and carries lines between servers.
-/// What it keeps in Redis (README §5b.3, docs/protocol.md "Federation"):
+/// What it keeps in Redis (README §8.3, docs/protocol.md "Federation"):
 ///
 ///     fed:room                  pub/sub: every server's room lines and membership changes
 ///     fed:to:<server>           pub/sub: whispers for the members of <server>
@@ -57,7 +57,7 @@ struct FederationConfig {
 /// @brief The first wait before reconnecting to Redis; it doubles at each failure, up to the ttl.
 inline constexpr std::chrono::milliseconds kFirstRetry{50};
 
-/// @brief To every member of this server when Redis goes away (README §5b.3).
+/// @brief To every member of this server when Redis goes away (README §8.3).
 inline constexpr std::string_view kSplitLine =
     "* the room is split: the members of other servers are out of reach until it is whole again\n";
 /// @brief To every member of this server when it has rejoined the federation.

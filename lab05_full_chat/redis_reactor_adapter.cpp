@@ -1,4 +1,4 @@
-// lab05 §5b, your file: hiredis's event hooks on the lab's Reactor, declared in
+// lab05 stage 5b (README §8), your file: hiredis's event hooks on the lab's Reactor, declared in
 // redis_reactor_adapter.h. Fill in each TODO in order; `make test` (in this folder) says which ones
 // still fail and why. attach_to_reactor(), which installs your hooks, is given
 // (redis_reactor_adapter_helpers.cpp).
@@ -12,7 +12,7 @@ namespace room {
 
 void redis_watch(RedisWatch& watch, std::uint32_t events)
 {
-    // TODO: Follow what hiredis wants (README §5b.2): events equal to watch.events:
+    // TODO: Follow what hiredis wants (README §8.2): events equal to watch.events:
     //   return. Not registered yet (key 0): reactor.add(context->c.fd, events, a handler that calls
     //   redis_on_ready(watch, its events)) and keep the key. events now 0: reactor.remove(key), key
     //   back to 0 (an idle socket must not wake the loop). Otherwise reactor.modify(key, events).
@@ -22,7 +22,7 @@ void redis_watch(RedisWatch& watch, std::uint32_t events)
 
 void redis_on_ready(RedisWatch& watch, std::uint32_t events)
 {
-    // TODO: Hand readiness to hiredis (README §5b.2). Copy the reactor, the key and the
+    // TODO: Hand readiness to hiredis (README §8.2). Copy the reactor, the key and the
     //   context into locals first: hiredis may free the context, and the cleanup hook the watch.
     //   EPOLLIN, EPOLLHUP or EPOLLERR -> redisAsyncHandleRead(context) (a hang-up is read as the
     //   end). If the key is then no longer registered (reactor.contains), return. EPOLLOUT ->
@@ -59,7 +59,7 @@ void redis_del_write(void* data)
 
 void redis_cleanup(void* data)
 {
-    // TODO: cleanup, hiredis's last word on this context (README §5b.2): watch for
+    // TODO: cleanup, hiredis's last word on this context (README §8.2): watch for
     //   nothing (redis_watch with 0 removes the registration: the fd is about to be closed, and a
     //   registration left behind would be a stale key on a reused fd number), clear
     //   context->ev.data, and delete the RedisWatch.

@@ -1,10 +1,10 @@
 /// @file redis_reactor_adapter.h
-/// @brief lab05 §5b (interface given, you write redis_reactor_adapter.cpp): hiredis's asynchronous
-/// client driven by the lab's own Reactor.
+/// @brief lab05 stage 5b, README §8 (interface given, you write redis_reactor_adapter.cpp):
+/// hiredis's asynchronous client driven by the lab's own Reactor.
 ///
 /// hiredis's async API (`<hiredis/async.h>`) does no waiting of its own. It asks its caller's event
 /// loop, through five hooks in `redisAsyncContext::ev`, to watch its socket, and expects to be told
-/// when the socket is ready (README §5b.2):
+/// when the socket is ready (README §8.2):
 ///
 ///     hiredis wants to read (a reply may come)   ──► ev.addRead(ev.data)   / ev.delRead
 ///     hiredis has bytes to send (a command)      ──► ev.addWrite(ev.data)  / ev.delWrite
@@ -28,18 +28,18 @@ namespace room {
 /// @brief One redisAsyncContext on a Reactor: what `context->ev.data` points to. Made by
 /// attach_to_reactor(); freed by the cleanup hook (redis_cleanup), never by anyone else.
 struct RedisWatch {
-    Reactor& reactor;             ///< the loop the socket is registered with
-    redisAsyncContext* context;   ///< the hiredis context whose socket this is
-    chat::Mode mode;              ///< the reactor's mode: under Et the handler re-arms (§5b.2)
-    Key key = 0;                  ///< the socket's registration; 0 while hiredis waits for nothing
-    std::uint32_t events = 0;     ///< what hiredis asked for: EPOLLIN and/or EPOLLOUT, or 0
+    Reactor& reactor;            ///< the loop the socket is registered with
+    redisAsyncContext* context;  ///< the hiredis context whose socket this is
+    chat::Mode mode;             ///< the reactor's mode: under Et the handler re-arms (§8.2)
+    Key key = 0;                 ///< the socket's registration; 0 while hiredis waits for nothing
+    std::uint32_t events = 0;    ///< what hiredis asked for: EPOLLIN and/or EPOLLOUT, or 0
 };
 
 // ----- yours, in redis_reactor_adapter.cpp ---------------------------------------------------
 
 /// @brief Make @p watch's registration wait for exactly @p events (EPOLLIN, EPOLLOUT, both, or
 /// 0): register the socket (`context->c.fd`) when hiredis starts wanting something, change the
-/// mask when that changes, and remove the registration when it wants nothing (README §5b.2). The
+/// mask when that changes, and remove the registration when it wants nothing (README §8.2). The
 /// handler of the registration is redis_on_ready(). No change: no system call.
 /// @throws kit::SysError if the reactor's epoll_ctl fails.
 void redis_watch(RedisWatch& watch, std::uint32_t events);

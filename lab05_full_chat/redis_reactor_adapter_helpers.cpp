@@ -1,4 +1,4 @@
-// lab05 §5b (given): attach_to_reactor(), which hands hiredis the hooks of your
+// lab05 stage 5b, README §8 (given): attach_to_reactor(), which hands hiredis the hooks of your
 // redis_reactor_adapter.cpp. Kept apart from your file so that it holds only your work.
 #include "lab05_full_chat/redis_reactor_adapter.h"
 

@@ -1,18 +1,18 @@
 /// @file room_peer.h
-/// @brief lab05 §5b (given): what a federation of servers is to the chat room, and how the room
-/// tells its own members from the members of other servers.
+/// @brief lab05 stage 5b, README §8 (given): what a federation of servers is to the chat room,
+/// and how the room tells its own members from the members of other servers.
 ///
-/// Several chat_server processes can share one room through Redis (README §5b). Each server's
+/// Several chat_server processes can share one room through Redis (README §8). Each server's
 /// ChatRoom stays the one place that decides what a line or a command means; it simply holds,
 /// besides its own members, a *mirror* of the members of the other servers, under ids of their
-/// own (kFirstRemoteId and up). The room treats a mirrored member like any other: `/who` lists it,
-/// `/nick` refuses its name, `/msg` addresses it. What the room sends it, and what the room says
-/// to everyone, goes to the RoomPeer, which carries it to the other servers:
+/// own (kFirstRemoteId and up). The room treats a mirrored member like any other: `/who` lists
+/// it, `/nick` refuses its name, `/msg` addresses it. What the room sends it, and what the room
+/// says to everyone, goes to the RoomPeer, which carries it to the other servers:
 ///
-///     a member here says "hi"  ──► ChatRoom::say ──► broadcast: each member here ──► Server
-///                                                               └─► RoomPeer::publish ──► Redis
+///     a member here says "hi" ──► ChatRoom::say ──► broadcast ──► each member here (Server)
+///                                                            └──► RoomPeer::publish ──► Redis
 ///     /msg bob (bob elsewhere) ──► ChatRoom::msg ──► send(bob's mirror id) ──► RoomPeer::send_to
-///     Redis ──► the peer ──► ChatRoom::deliver_local / deliver_to / add_remote / remove_remote
+///     Redis ──► the peer ──► ChatRoom::deliver_local, deliver_to, add_remote, remove_remote
 ///
 /// Without a peer (no `--redis`) there are no mirrored members and the room is lab05's.
 #pragma once

@@ -105,9 +105,9 @@ public:
     [[nodiscard]] const Reactor& reactor() const { return reactor_; }
     /// @brief The room (for tests).
     [[nodiscard]] const ChatRoom& chat_room() const { return room_; }
-    /// @brief The reactor, for a federation's descriptors (README §5b): they share the one loop.
+    /// @brief The reactor, for a federation's descriptors (README §8): they share the one loop.
     Reactor& reactor() { return reactor_; }
-    /// @brief The room, for a federation (README §5b), which becomes its peer (room_peer.h).
+    /// @brief The room, for a federation (README §8), which becomes its peer (room_peer.h).
     ChatRoom& chat_room() { return room_; }
 
 private:

@@ -3,7 +3,7 @@
 //   chat_server [--host ADDR] [--port N] [--mode lt|et] [--max-clients N] [--log info|debug]
 //               [--redis HOST:PORT|/path/to/redis.sock] [--server-name NAME] [--redis-ttl MS]
 //
-// With --redis (README §5b), the server also joins a federation of servers sharing one room
+// With --redis (README §8), the server also joins a federation of servers sharing one room
 // through Redis; without it, it is exactly lab05's server.
 // Prints "listening on ADDR:PORT" first (the real port, also for --port 0), then serves the room
 // until SIGINT/SIGTERM: every member then reads "* the server is shutting down", the output still
@@ -131,7 +131,7 @@ int main(int argc, char** argv)
           {"info", "debug"}},
          {"redis",
           "HOST:PORT|PATH",
-          "join the servers sharing one room through this Redis (README §5b); empty: none",
+          "join the servers sharing one room through this Redis (README §8); empty: none",
           "",
           {}},
          {"server-name", "NAME", "this server's name in the federation", "chat-HOST-PID", {}},
@@ -149,8 +149,9 @@ int main(int argc, char** argv)
     const std::optional<room::FederationConfig> federation_config = federation_from(options, info);
 #else
     if (!options.get("redis").empty()) {
-        std::fprintf(stderr, "chat_server: --redis: this chat_server was built without hiredis "
-                             "(install libhiredis-dev and reconfigure: make setup)\n");
+        std::fprintf(stderr,
+                     "chat_server: --redis: this chat_server was built without hiredis "
+                     "(install libhiredis-dev and reconfigure: make setup)\n");
         return 2;
     }
 #endif
@@ -166,9 +167,8 @@ int main(int argc, char** argv)
         // count from that line include Redis's; destroyed before the server it is a peer of.
         std::unique_ptr<room::Federation> federation;
         if (federation_config) {
-            federation = std::make_unique<room::Federation>(server.reactor(), mode,
-                                                            server.chat_room(), log,
-                                                            *federation_config);
+            federation = std::make_unique<room::Federation>(
+                server.reactor(), mode, server.chat_room(), log, *federation_config);
             federation->start();
         }
 #endif

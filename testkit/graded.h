@@ -64,7 +64,7 @@ const std::vector<GradedTest>& graded_tests();
 /// gives them `max_score` 0 (Gradescope's extra credit). Like every graded test it must fail on
 /// the untouched skeleton and pass on the reference. Lab 5's stage 5b is the first user:
 /// @code
-/// BONUS_TEST(RedisAdapter, TalksToARealRedis, 4, "the hooks ... (README §5b.2)")
+/// BONUS_TEST(RedisAdapter, TalksToARealRedis, 4, "the hooks ... (README §8.2)")
 /// {
 ///     ...
 /// }

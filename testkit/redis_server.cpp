@@ -41,7 +41,8 @@ bool RedisServer::installed()
 
 std::string RedisServer::skip_reason()
 {
-    return "redis-server is not installed (the federation tests of lab05 §5b start their own): "
+    return "redis-server is not installed (the federation tests of lab05 §8 (stage 5b) start their "
+           "own): "
            "make setup installs it (Debian: apt-get install redis-server)";
 }
 
@@ -75,8 +76,8 @@ void RedisServer::start()
     process_ = std::make_unique<ChildProcess>(
         find_on_path("redis-server"),
         std::vector<std::string>{"--port", "0", "--unixsocket", socket_, "--unixsocketperm", "700",
-                                 "--save", "", "--appendonly", "no", "--dir", folder_,
-                                 "--loglevel", "notice"},
+                                 "--save", "", "--appendonly", "no", "--dir", folder_, "--loglevel",
+                                 "notice"},
         options);
     if (!process_->wait_for_stdout("ready to accept connections", Duration(10000))) {
         throw Failure("redis-server did not say it is ready to accept connections within 10 s:\n" +
@@ -100,9 +101,9 @@ std::string RedisServer::ask(const std::string& command) const
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     std::strncpy(address.sun_path, socket_.c_str(), sizeof address.sun_path - 1);
-    if (!sock || ::connect(sock.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        throw Failure("cannot connect to redis-server at " + socket_ + ": " +
-                      std::strerror(errno));
+    if (!sock ||
+        ::connect(sock.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        throw Failure("cannot connect to redis-server at " + socket_ + ": " + std::strerror(errno));
     }
     const std::string line = command + "\r\n";
     if (::send(sock.get(), line.data(), line.size(), MSG_NOSIGNAL) !=

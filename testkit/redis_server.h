@@ -1,6 +1,6 @@
 /// @file redis_server.h
 /// @brief RedisServer: a private redis-server for one test, on a unix socket in a folder of its
-/// own, stopped and reaped when the test ends (lab05 §5b's federation tests).
+/// own, stopped and reaped when the test ends (lab05 §8 (stage 5b)'s federation tests).
 #pragma once
 
 #include <memory>

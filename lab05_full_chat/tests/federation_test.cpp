@@ -1,5 +1,5 @@
-// Black-box tests of lab05 §5b: two and three chat_server processes joined through a real
-// redis-server that each test starts on a unix socket of its own (testkit/redis_server.h), and
+// Black-box tests of lab05 stage 5b (README §8): two and three chat_server processes joined
+// through a real redis-server that each test starts on a unix socket of its own (testkit/redis_server.h), and
 // stops after. Skipped, with the reason, where redis-server is not installed. Every wait is for an
 // event (a line, a log line) with a deadline; the presence TTL is short (--redis-ttl) so that a
 // dead server is noticed in about a second. Bonus points: never needed for lab 5's full score.
@@ -23,11 +23,11 @@ const std::string kSplit =
     "* the room is split: the members of other servers are out of reach until it is whole again";
 const std::string kWhole = "* the room is whole again";
 
-#define SKIP_WITHOUT_REDIS()                                                              \
-    do {                                                                                  \
-        if (!testkit::RedisServer::installed()) {                                         \
-            GTEST_SKIP() << testkit::RedisServer::skip_reason();                          \
-        }                                                                                 \
+#define SKIP_WITHOUT_REDIS()                                     \
+    do {                                                         \
+        if (!testkit::RedisServer::installed()) {                \
+            GTEST_SKIP() << testkit::RedisServer::skip_reason(); \
+        }                                                        \
     } while (false)
 
 // A chat_server in the federation of @p redis, named @p name, once it has said it joined.
@@ -61,10 +61,10 @@ std::vector<std::string> await(LineClient& client, const std::string& wanted,
             std::string seen;
             for (const auto& line : before)
                 seen += "\n    '" + testkit::printable(line) + "'";
-            throw testkit::Failure("expected the line '" + wanted + "' within " +
-                                   std::to_string(deadline.budget().count()) +
-                                   " ms; the lines that came instead:" +
-                                   (seen.empty() ? " none" : seen));
+            throw testkit::Failure(
+                "expected the line '" + wanted + "' within " +
+                std::to_string(deadline.budget().count()) +
+                " ms; the lines that came instead:" + (seen.empty() ? " none" : seen));
         }
         const std::string line = client.expect_line(deadline.remaining());
         if (line == wanted) return before;
@@ -126,15 +126,17 @@ void await_who(LineClient& client, const std::string& wanted)
         }
         if (who_names(last) == who_names(wanted)) return;
     }
-    throw testkit::Failure("/who never answered '" + wanted + "' (the others in any order); "
-                           "last: '" + last + "'");
+    throw testkit::Failure("/who never answered '" + wanted +
+                           "' (the others in any order); "
+                           "last: '" +
+                           last + "'");
 }
 
 }  // namespace
 
 BONUS_TEST(Federation, ALineReachesEveryServerInEachSendersOrder, 5,
            "with three servers, what a member says reaches the members of every other server, "
-           "each sender's lines in order (Federation::publish, README §5b.3)")
+           "each sender's lines in order (Federation::publish, README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;
@@ -168,7 +170,7 @@ BONUS_TEST(Federation, ALineReachesEveryServerInEachSendersOrder, 5,
 
 BONUS_TEST(Federation, WhoListsTheMembersOfEveryServer, 3,
            "/who lists the members of every server, a server that joins late included (the "
-           "mirrors, ChatRoom::add_remote, README §5b.3)")
+           "mirrors, ChatRoom::add_remote, README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;
@@ -186,9 +188,9 @@ BONUS_TEST(Federation, WhoListsTheMembersOfEveryServer, 3,
     await(ann, "* in the room (3): ann, ben, cat");
 }
 
-BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 4,
+BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 3,
            "a name taken on one server is refused on another, in any case, and is free again "
-           "once its member left (Federation::claim, release, README §5b.3)")
+           "once its member left (Federation::claim, release, README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;
@@ -209,7 +211,7 @@ BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 4,
 
 BONUS_TEST(Federation, MsgReachesAMemberOfAnotherServer, 3,
            "/msg to a member of another server is delivered to it alone (Federation::send_to, "
-           "README §5b.3)")
+           "README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;
@@ -234,7 +236,7 @@ BONUS_TEST(Federation, MsgReachesAMemberOfAnotherServer, 3,
 
 BONUS_TEST(Federation, AKilledServersMembersLeaveWithinTheTtl, 4,
            "a server killed with SIGKILL says nothing: its presence expires and the others remove "
-           "its members within a few TTLs (Federation::heartbeat, README §5b.3)")
+           "its members within a few TTLs (Federation::heartbeat, README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;
@@ -254,7 +256,7 @@ BONUS_TEST(Federation, AKilledServersMembersLeaveWithinTheTtl, 4,
 BONUS_TEST(Federation, ServersSurviveARedisRestartAndRejoin, 5,
            "when Redis dies, each server keeps its own members, tells them the room is split, "
            "reconnects with backoff and rejoins once Redis is back (Federation::lost, connect, "
-           "README §5b.3)")
+           "README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
     testkit::RedisServer redis;

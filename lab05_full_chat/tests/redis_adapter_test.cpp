@@ -1,5 +1,5 @@
-// Unit tests of lab05 §5b's adapter (redis_reactor_adapter.cpp): hiredis's five event hooks on the
-// lab's Reactor, in the test process. The hooks alone are driven with a context that has only a
+// Unit tests of lab05 stage 5b's adapter (README §8.2, redis_reactor_adapter.cpp): hiredis's five
+// event hooks on the lab's Reactor, in the test process. The hooks alone are driven with a context that has only a
 // socket (no Redis needed); the whole adapter talks to a real redis-server the test starts on a
 // unix socket of its own (skipped, with the reason, where redis-server is not installed). Bonus
 // points: never needed for lab 5's full score.
@@ -122,10 +122,10 @@ struct Connection {
         const testkit::Deadline deadline(testkit::Duration(10000));
         while (!done()) {
             if (deadline.expired()) {
-                throw testkit::Failure("no " + what + " within " +
-                                       std::to_string(deadline.budget().count()) +
-                                       " ms of reactor turns (is the socket watched for what hiredis "
-                                       "asked? README §5b.2)");
+                throw testkit::Failure(
+                    "no " + what + " within " + std::to_string(deadline.budget().count()) +
+                    " ms of reactor turns (is the socket watched for what hiredis "
+                    "asked? README §8.2)");
             }
             reactor.run_once(50);
         }
@@ -135,7 +135,7 @@ struct Connection {
 }  // namespace
 
 BONUS_TEST(RedisAdapter, AddReadWatchesTheSocketForInput, 2,
-           "addRead registers the context's socket for EPOLLIN, once (redis_watch, README §5b.2)")
+           "addRead registers the context's socket for EPOLLIN, once (redis_watch, README §8.2)")
 {
     FakeContext fake;
     fake.context.ev.addRead(fake.context.ev.data);
@@ -149,7 +149,7 @@ BONUS_TEST(RedisAdapter, AddReadWatchesTheSocketForInput, 2,
 
 BONUS_TEST(RedisAdapter, WatchesForOutputOnlyWhileHiredisHasBytesToSend, 2,
            "addWrite adds EPOLLOUT, delWrite takes it out and keeps EPOLLIN: an idle socket is "
-           "always writable (redis_add_write, redis_del_write, README §5b.2)")
+           "always writable (redis_add_write, redis_del_write, README §8.2)")
 {
     FakeContext fake;
     fake.context.ev.addRead(fake.context.ev.data);
@@ -166,11 +166,12 @@ BONUS_TEST(RedisAdapter, WatchesForOutputOnlyWhileHiredisHasBytesToSend, 2,
 
 BONUS_TEST(RedisAdapter, WantingNothingRemovesTheRegistration, 2,
            "when hiredis wants neither reading nor writing, the socket leaves the reactor; it "
-           "comes back when it wants something (redis_watch, redis_del_read, README §5b.2)")
+           "comes back when it wants something (redis_watch, redis_del_read, README §8.2)")
 {
     FakeContext fake;
     fake.context.ev.addWrite(fake.context.ev.data);
-    EXPECT_EQ(fake.registrations().at(fake.context.c.fd) & (EPOLLIN | EPOLLOUT), unsigned{EPOLLOUT});
+    EXPECT_EQ(fake.registrations().at(fake.context.c.fd) & (EPOLLIN | EPOLLOUT),
+              unsigned{EPOLLOUT});
     fake.context.ev.delWrite(fake.context.ev.data);
     EXPECT_EQ(fake.reactor.size(), 0u) << "still registered while waiting for nothing";
     EXPECT_EQ(fake.watch().key, 0u);
@@ -184,7 +185,7 @@ BONUS_TEST(RedisAdapter, WantingNothingRemovesTheRegistration, 2,
 
 BONUS_TEST(RedisAdapter, CleanupRemovesTheRegistrationAndTheWatch, 2,
            "cleanup is hiredis's last call: the socket leaves the reactor and ev.data is cleared "
-           "(redis_cleanup, README §5b.2)")
+           "(redis_cleanup, README §8.2)")
 {
     FakeContext fake;
     fake.context.ev.addRead(fake.context.ev.data);
@@ -198,7 +199,7 @@ BONUS_TEST(RedisAdapter, CleanupRemovesTheRegistrationAndTheWatch, 2,
 
 BONUS_TEST(RedisAdapter, TalksToARealRedisInBothModes, 3,
            "commands go out on EPOLLOUT and replies come in on EPOLLIN through the reactor "
-           "(redis_on_ready, README §5b.2)")
+           "(redis_on_ready, README §8.2)")
 {
     if (!testkit::RedisServer::installed()) GTEST_SKIP() << testkit::RedisServer::skip_reason();
     testkit::RedisServer redis;
@@ -214,7 +215,7 @@ BONUS_TEST(RedisAdapter, TalksToARealRedisInBothModes, 3,
 BONUS_TEST(RedisAdapter, ReadsAReplyLargerThanOneReadUnderEt, 3,
            "hiredis reads at most 16 KiB per call: under EPOLLET the handler re-arms the socket, "
            "or the rest of a large reply waits for an edge that never comes (redis_on_ready, "
-           "README §5b.2)")
+           "README §8.2)")
 {
     if (!testkit::RedisServer::installed()) GTEST_SKIP() << testkit::RedisServer::skip_reason();
     testkit::RedisServer redis;
@@ -230,7 +231,7 @@ BONUS_TEST(RedisAdapter, ReadsAReplyLargerThanOneReadUnderEt, 3,
 BONUS_TEST(RedisAdapter, LetsGoWhenTheServerClosesTheConnection, 3,
            "a connection Redis closes is freed inside redisAsyncHandleRead: the handler must not "
            "touch the freed watch, and the socket leaves the reactor (redis_on_ready, "
-           "redis_cleanup, README §5b.2)")
+           "redis_cleanup, README §8.2)")
 {
     if (!testkit::RedisServer::installed()) GTEST_SKIP() << testkit::RedisServer::skip_reason();
     testkit::RedisServer redis;
