@@ -72,6 +72,7 @@ help:  ## list the commands
 	@echo "  make reset LAB=...      back up your files (.backups/), then restore the untouched skeleton"
 	@echo "  make restore LAB=... [FROM=backup]   bring a backup back (default: the newest)"
 	@echo "  make docs               build the walkthrough: $(BUILD)/docs/html/index.html"
+	@echo "  make demo-federation    lab05 5b: one chat room on two servers joined by Redis"
 	@echo
 	@echo "Instructors and kit developers:"
 	@echo "  make setup              install the OS packages the kit needs (apt-get), check versions (no make? ./setup)"
@@ -208,6 +209,14 @@ demo:
 	@$(BUILD_WITH) $(BUILD) --show-errors --what "the demo's programs (lab05's reference chat_server, chat_client)" \
 	  ref-lab05_full_chat-chat_server ref-lab05_full_chat-chat_client
 	@bash tools/demo.sh $(BUILD)
+
+# lab05 5b: Redis and two federated chat_servers (tools/demo_federation.py); needs redis-server.
+.PHONY: demo-federation
+demo-federation:
+	$(call configure,$(BUILD),)
+	@echo "building the lab05 reference chat_server (ref-lab05_full_chat-chat_server)"
+	@cmake --build $(BUILD) -j $(JOBS) --target ref-lab05_full_chat-chat_server >/dev/null
+	@bash tools/demo.sh $(BUILD) federation
 
 bench:
 	$(call configure,$(BUILD),)
