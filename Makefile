@@ -55,7 +55,7 @@ define configure
 endef
 
 .PHONY: help setup build test grade check docs demo diff mydiff bench clean skeletons format watch hint \
-        reset restore progress run mutants gradescope grade-all busy-check release _configure
+        reset restore progress run mutants gradescope grade-all busy-check release demo-federation _configure
 
 help:  ## list the commands
 	@echo "epoll-chat-labs: from a blocking socket to an epoll chat room, in five labs."
@@ -211,11 +211,10 @@ demo:
 	@bash tools/demo.sh $(BUILD)
 
 # lab05 5b: Redis and two federated chat_servers (tools/demo_federation.py); needs redis-server.
-.PHONY: demo-federation
 demo-federation:
 	$(call configure,$(BUILD),)
-	@echo "building the lab05 reference chat_server (ref-lab05_full_chat-chat_server)"
-	@cmake --build $(BUILD) -j $(JOBS) --target ref-lab05_full_chat-chat_server >/dev/null
+	@$(BUILD_WITH) $(BUILD) --show-errors --what "the demo's program (lab05's reference chat_server)" \
+	  ref-lab05_full_chat-chat_server
 	@bash tools/demo.sh $(BUILD) federation
 
 bench:
