@@ -38,6 +38,27 @@ function(kit_lab_library out lab variant)
   endif()
 endfunction()
 
+# kit_import_prebuilt_reference(<lab> <uses>): in a student edition without solutions/<lab>/, the
+# reference library ref-<lab>-lib that STACK=solutions links into later labs, from
+# prebuilt/<lab>/libref-<lab>-lib.a (tools/release.sh compiles it in the instructor's kit). No
+# reference programs or reference tests then: grade.py takes the list of tests from the student's
+# own test binaries (the instructor's grading never runs in a student edition).
+function(kit_import_prebuilt_reference lab uses)
+  set(archive ${CMAKE_SOURCE_DIR}/prebuilt/${lab}/libref-${lab}-lib.a)
+  if(NOT EXISTS ${archive})
+    return()  # no later lab of this edition links it
+  endif()
+  add_library(ref-${lab}-lib STATIC IMPORTED GLOBAL)
+  set(used_libs "")
+  foreach(used IN LISTS uses)
+    list(APPEND used_libs ref-${used}-lib)
+  endforeach()
+  set_target_properties(ref-${lab}-lib PROPERTIES
+    IMPORTED_LOCATION ${archive}
+    INTERFACE_INCLUDE_DIRECTORIES ${CMAKE_SOURCE_DIR}
+    INTERFACE_LINK_LIBRARIES "kit_common;Threads::Threads;${used_libs}")
+endfunction()
+
 # kit_add_lab(<lab>
 #   STUDENT        <files>     the student's files; solutions/<lab>/ holds the complete ones, same names
 #   GIVEN          <files>     given sources (not mains) compiled with them
@@ -83,6 +104,12 @@ function(kit_add_lab lab)
       set(src_dir ${KIT_SOLUTIONS_DIR}/${lab})
       set(out_sub solutions/${lab})
       set(test_prefix "ref.${lab}.")
+      if(NOT EXISTS ${src_dir})
+        # A student edition (make release) ships no solution sources for a lab whose solution is not
+        # released: only, when a later lab links it, its reference library, compiled (prebuilt/).
+        kit_import_prebuilt_reference(${lab} "${ARG_USES}")
+        continue()
+      endif()
     endif()
     set(bin_dir ${CMAKE_BINARY_DIR}/bin/${out_sub})
     set(all_targets "")

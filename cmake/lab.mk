@@ -1,16 +1,10 @@
-# Included by each lab's Makefile: `make test|run|diff|hint|watch|reset` inside a lab folder act on
-# that lab through the top-level Makefile. The program `make run` starts is the first of the lab's
-# manifest (lab.json).
+# Included by each lab's Makefile: `make test|run|watch|hint|...` inside a lab folder act on that lab
+# through the top-level Makefile (variables given on the command line, ARGS=, N=, FROM=, pass on).
+# The program `make run` starts is the first of the lab's manifest (lab.json), or PROGRAM=name.
 LAB := $(notdir $(patsubst %/,%,$(CURDIR)))
 TOP := $(abspath $(CURDIR)/..)
-PROGRAM ?= $(shell python3 $(TOP)/tools/kit program $(LAB))
 .DEFAULT_GOAL := test
-.PHONY: test grade diff hint watch reset run
+.PHONY: test grade diff mydiff hint watch reset restore run progress
 
-test grade diff hint watch reset:
+test grade diff mydiff hint watch reset restore run progress:
 	@$(MAKE) --no-print-directory -C $(TOP) $@ LAB=$(LAB)
-
-# make run [ARGS="--port 9000"]: build and start this lab's main program (your build).
-run:
-	@$(MAKE) --no-print-directory -C $(TOP) build >/dev/null
-	$(TOP)/build/bin/$(LAB)/$(PROGRAM) $(ARGS)

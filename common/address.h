@@ -9,7 +9,8 @@
 
 namespace kit {
 
-/// @brief An IPv4 or IPv6 socket address with its length, ready for bind(2) or connect(2).
+/// @brief An IPv4 or IPv6 socket address with its length, ready for \man{bind,2} or
+/// \man{connect,2}.
 struct SocketAddress {
     sockaddr_storage storage{};  ///< big enough for any address family
     socklen_t length = 0;        ///< the bytes of @c storage in use
@@ -21,7 +22,7 @@ struct SocketAddress {
     {
         return reinterpret_cast<const sockaddr*>(&storage);
     }
-    /// @brief For getsockname/accept, which write the address.
+    /// @brief For \man{getsockname,2}/accept, which write the address.
     [[nodiscard]] sockaddr* data() noexcept { return reinterpret_cast<sockaddr*>(&storage); }
     /// @brief The port in host byte order.
     [[nodiscard]] std::uint16_t port() const noexcept;
@@ -29,7 +30,8 @@ struct SocketAddress {
 
 /// @brief Resolve a numeric address or a host name ("127.0.0.1", "::1", "localhost") and a port.
 ///
-/// Returns the first address getaddrinfo(3) gives for a TCP socket (IPv4 first for "localhost").
+/// Returns the first address \man{getaddrinfo,3} gives for a TCP socket (IPv4 first for
+/// "localhost").
 /// @throws std::runtime_error naming the host when it cannot be resolved.
 SocketAddress resolve_address(const std::string& host, std::uint16_t port);
 

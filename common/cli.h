@@ -1,5 +1,6 @@
 /// @file cli.h
-/// @brief The command line every program of the kit shares: --host, --port, --help, plus extras.
+/// @brief The command line every program of the kit shares: `--host`, `--port`, `--help`, plus
+/// extras.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,8 @@
 
 namespace kit {
 
-/// @brief One extra flag a program accepts besides --host/--port/--help (e.g. lab03's --mode).
+/// @brief One extra flag a program accepts besides `--host`/`--port`/`--help` (e.g. lab03's
+/// `--mode`).
 struct ExtraFlag {
     std::string name;                  ///< without dashes: "mode"
     std::string value_name;            ///< for the usage text: "lt|et"
@@ -27,8 +29,8 @@ struct ProgramInfo {
 
 /// @brief The parsed command line.
 struct Options {
-    std::string host = "127.0.0.1";            ///< --host ADDR
-    std::uint16_t port = 8888;                 ///< --port N (0: any free port, for servers)
+    std::string host = "127.0.0.1";            ///< `--host ADDR`
+    std::uint16_t port = 8888;                 ///< `--port N` (0: any free port, for servers)
     std::map<std::string, std::string> extra;  ///< extra flags by name, defaults filled in
 
     /// @brief The value of extra flag @p name (its default if it was not given).

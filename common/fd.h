@@ -10,7 +10,7 @@ namespace kit {
 ///
 /// Move-only: copying an owner would mean two closes of one number, and the second one may close a
 /// descriptor that the kernel has since handed to somebody else. The destructor never throws (a
-/// failed close(2) is ignored there, as there is nothing useful left to do with the number).
+/// failed \man{close,2} is ignored there, as there is nothing useful left to do with the number).
 ///
 /// An Fd that owns nothing holds -1; `valid()` tells the two apart.
 class Fd {

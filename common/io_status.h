@@ -11,7 +11,7 @@ namespace kit {
 /// @brief The outcome of one I/O call on a connection. Never an error code to decode.
 ///
 /// "Would block" is its own value: it is never 0 bytes (which looks like EOF) and never -1 plus
-/// errno (which looks like a failure).
+/// \man{errno,3} (which looks like a failure).
 enum class IoStatus {
     Ok,          ///< bytes moved (IoResult::bytes > 0).
     WouldBlock,  ///< nonblocking fd, nothing can move now (EAGAIN/EWOULDBLOCK): wait for readiness.

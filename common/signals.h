@@ -10,8 +10,9 @@ namespace kit {
 ///
 /// For the blocking servers of labs 01-02, which hold nothing that needs flushing: the kernel
 /// closes every descriptor at exit, so "clean" needs no more than this. The handler only calls
-/// async-signal-safe functions (write(2) and _exit(2)). The event-loop servers of later labs
-/// handle these signals inside their loop instead (signalfd), to say goodbye to their clients.
+/// async-signal-safe functions (\man{write,2} and \man{_exit,2}). The event-loop servers of later
+/// labs handle these signals inside their loop instead (\man{signalfd,2}), to say goodbye to their
+/// clients.
 void exit_cleanly_on_sigint_sigterm();
 
 /// @brief Ignore SIGPIPE, so that writing to a closed connection fails with EPIPE instead of
@@ -22,7 +23,7 @@ void ignore_sigpipe();
 /// readable when one arrives: the event-loop servers (labs 3 and 5) watch it like any socket, so
 /// no handler runs in the middle of the loop and the loop ends normally, saying goodbye. Blocked
 /// first, the signals are never delivered the usual way: they wait in the descriptor.
-/// @throws kit::SysError naming sigprocmask or signalfd if either fails.
+/// @throws kit::SysError naming \man{sigprocmask,2} or signalfd if either fails.
 Fd stop_on_sigint_sigterm();
 
 }  // namespace kit

@@ -9,12 +9,12 @@ namespace kit {
 
 /// @brief A system call failed in a way the program cannot handle locally.
 ///
-/// It is a std::system_error whose code() is the errno value (std::generic_category()), so callers
-/// can test `e.code() == std::errc::address_in_use`. The message names the call and its arguments,
-/// then the errno text: `bind(127.0.0.1:8888): Address already in use`.
+/// It is a std::system_error whose code() is the \man{errno,3} value (std::generic_category()), so
+/// callers can test `e.code() == std::errc::address_in_use`. The message names the call and its
+/// arguments, then the errno text: `bind(127.0.0.1:8888): Address already in use`.
 ///
-/// Throw it for setup calls (socket, bind, listen, epoll_create1, pipe, fork, ...) and for errno
-/// values that mean a bug. Per-connection I/O does not throw: it returns an IoStatus.
+/// Throw it for setup calls (socket, bind, listen, \man{epoll_create1,2}, pipe, fork, ...) and for
+/// errno values that mean a bug. Per-connection I/O does not throw: it returns an IoStatus.
 class SysError : public std::system_error {
 public:
     /// @param call_and_args what was called, e.g. "bind(127.0.0.1:8888)".

@@ -19,7 +19,7 @@ std::size_t echo_session(const kit::Fd& client);
 ///
 /// Iterative: while one client is served, the next waits in the kernel's accept queue — the limit
 /// lab02 and lab03 remove. A client that misbehaves (resets, vanishes) ends only its own session.
-/// accept(2) interrupted by a signal or aborted by the peer is retried.
+/// \man{accept,2} interrupted by a signal or aborted by the peer is retried.
 /// @throws kit::SysError only if accept fails in a way that means a bug (EBADF, EINVAL, ...).
 [[noreturn]] void serve_forever(const kit::Fd& listener);
 

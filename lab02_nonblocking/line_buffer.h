@@ -1,8 +1,8 @@
 /// @file line_buffer.h
 /// @brief lab02: LineBuffer, the framing that turns a TCP byte stream back into lines.
 ///
-/// TCP delivers bytes, not messages: one recv may hold half a line, or three lines and a half.
-/// A LineBuffer collects the bytes and hands out complete lines.
+/// TCP delivers bytes, not messages: one \man{recv,2} may hold half a line, or three lines and a
+/// half. A LineBuffer collects the bytes and hands out complete lines.
 ///
 ///     append("he")  append("llo\nwor")  append("ld\n")
 ///                   pop_line() -> "hello"            pop_line() -> "world"

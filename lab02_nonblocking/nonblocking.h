@@ -19,7 +19,7 @@ namespace nb {
 /// Read the current flags with fcntl(F_GETFL), add O_NONBLOCK, write them back with F_SETFL.
 /// (F_GETFD reads the *descriptor* flags — only FD_CLOEXEC — and writing those back with F_SETFL
 /// silently clears flags like O_APPEND: the tutorial's mistake 1.)
-/// @throws kit::SysError if fcntl fails (a bad fd: a bug). See fcntl(2).
+/// @throws kit::SysError if fcntl fails (a bad fd: a bug). See \man{fcntl,2}.
 void set_nonblocking(int fd);
 
 /// @brief True if O_NONBLOCK is set on @p fd. @throws kit::SysError if fcntl fails.
@@ -30,7 +30,7 @@ bool is_nonblocking(int fd);
 ///         {Eof, 0} if the writer finished (read returned 0); {PeerGone, 0} if the connection was
 ///         reset (ECONNRESET). EINTR is retried. An empty @p buffer reads nothing and returns
 ///         {Ok, 0} (a read of 0 bytes would return 0, which must not be mistaken for EOF).
-/// @throws kit::SysError on any other errno. See read(2).
+/// @throws kit::SysError on any other \man{errno,3}. See \man{read,2}.
 kit::IoResult read_some(int fd, std::span<char> buffer);
 
 /// @brief Write once to @p fd from @p data (sockets: send with MSG_NOSIGNAL; other fds: write).
@@ -39,7 +39,7 @@ kit::IoResult read_some(int fd, std::span<char> buffer);
 ///         gone (EPIPE, ECONNRESET). EINTR is retried. Writing empty @p data returns {Ok, 0}.
 /// On a socket MSG_NOSIGNAL keeps a vanished peer from raising SIGPIPE. A pipe has no such flag:
 /// a program that writes to pipes must ignore SIGPIPE (kit::ignore_sigpipe) to get PeerGone.
-/// @throws kit::SysError on any other errno. See send(2), write(2).
+/// @throws kit::SysError on any other errno. See \man{send,2}, \man{write,2}.
 kit::IoResult write_some(int fd, std::string_view data);
 
 }  // namespace nb

@@ -49,7 +49,8 @@ struct Client {
 ///
 /// Retries EINTR; skips ECONNABORTED (a client that gave up before we accepted it). Logs each new
 /// client on stderr.
-/// @throws kit::SysError for any other accept error (EBADF, EINVAL, EMFILE, ...). See accept4(2).
+/// @throws kit::SysError for any other accept error (EBADF, EINVAL, EMFILE, ...). See
+///         \man{accept4,2}.
 void accept_new_clients(const kit::Fd& listener, std::vector<Client>& clients);
 
 /// @brief Give @p client one turn, never waiting: read once (unless kMaxPendingOutput bytes of

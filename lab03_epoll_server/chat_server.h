@@ -1,7 +1,7 @@
 /// @file chat_server.h
-/// @brief lab03: ChatServer, one thread serving a whole chat room with one epoll_wait loop.
+/// @brief lab03: ChatServer, one thread serving a whole chat room with one \man{epoll_wait,2} loop.
 ///
-/// You write its methods in chat_server.cpp (README §4); the ones marked "Given" are in
+/// You write its methods in chat_server.cpp (README §4-5); the ones marked "Given" are in
 /// chat_server_helpers.cpp, for you to call. The shape of the loop:
 ///
 ///     epoll_wait ──► listener readable ──► accept_clients()  (ET: until EAGAIN)
@@ -28,13 +28,13 @@
 
 namespace chat {
 
-/// @brief How the server registers its descriptors with epoll (README §2).
+/// @brief How the server registers its descriptors with epoll (README §2.3).
 enum class Mode {
     Lt,  ///< level-triggered: epoll_wait reports a descriptor as long as it is ready
     Et,  ///< edge-triggered (EPOLLET): reported when it *becomes* ready; drain it to EAGAIN
 };
 
-/// @brief "lt" or "et" (the --mode flag's values). Given, in chat_server_helpers.cpp.
+/// @brief "lt" or "et" (the `--mode` flag's values). Given, in chat_server_helpers.cpp.
 std::string_view to_string(Mode mode);
 
 /// @brief A client whose queued output passes this many bytes is disconnected: it does not read,
@@ -42,7 +42,7 @@ std::string_view to_string(Mode mode);
 /// maximum-length lines, far more than a client that reads ever has waiting in a healthy room.
 inline constexpr std::size_t kMaxQueuedBytes = 256 * 1024;
 
-/// @brief How many bytes one read(2) asks for.
+/// @brief How many bytes one \man{read,2} asks for.
 inline constexpr std::size_t kReadChunkBytes = 16 * 1024;
 
 /// @brief Out of file descriptors (EMFILE/ENFILE): free @p spare (a descriptor kept open for this
@@ -83,7 +83,7 @@ public:
     /// @param listener a listening TCP socket (net::listen_tcp).
     /// @param stop a descriptor that becomes readable when the server should stop (main passes a
     ///        signalfd for SIGINT/SIGTERM; tests may pass an eventfd).
-    /// @throws kit::SysError if epoll_create1 or epoll_ctl fails.
+    /// @throws kit::SysError if \man{epoll_create1,2} or \man{epoll_ctl,2} fails.
     ChatServer(kit::Fd listener, Mode mode, kit::Fd stop);
 
     /// @brief Serve until @p stop becomes readable. @throws kit::SysError if epoll_wait fails
@@ -108,7 +108,8 @@ private:
 
     /// Accept every pending connection (Mode::Et) or one (Mode::Lt); welcome each new client.
     void accept_clients();
-    /// Read what @p client sent, hand each complete line to deliver(), notice EOF and resets.
+    /// Read what @p client sent, hand each complete line to deliver(), notice EOF and resets
+    /// (README §4.4; in Mode::Et until EAGAIN, and why that is correct but not fair: §2.4).
     void read_from(Client& client);
     /// One line (or a too-long one) from @p sender: broadcast it, or answer the sender.
     void deliver(Client& sender, const nb::LineResult& line);
@@ -125,7 +126,8 @@ private:
     /// @return true if a connection was refused; false if none could be (the queue was empty, or
     ///         even the spare descriptor did not help): stop accepting until the next event.
     bool refuse_connection();
-    /// Remove every client marked dead: EPOLL_CTL_DEL, close, erase, log.
+    /// Remove every client marked dead: EPOLL_CTL_DEL, close, erase, log (README §4.6). Delete
+    /// before the close: a copy of the socket elsewhere would keep it registered (README §2.5).
     void drop_dead_clients();
 
     kit::Fd listener_;

@@ -66,7 +66,7 @@ bool flush_to_server(int server_fd, std::string& to_server);
 /// fds, and both live until the loop returns, so a number never comes back as somebody else's.
 /// Lab 3's server keys by client id instead, because its fds are closed and reused as clients
 /// come and go.
-/// @throws kit::SysError naming epoll_ctl and @p fd if epoll_ctl fails.
+/// @throws kit::SysError naming \man{epoll_ctl,2} and @p fd if epoll_ctl fails.
 void watch(const kit::Fd& epoll, int fd, std::uint32_t events, std::uint32_t& current);
 
 /// @brief The client's life in the parent: make @p server and @p user_lines nonblocking, watch
@@ -76,7 +76,8 @@ void watch(const kit::Fd& epoll, int fd, std::uint32_t events, std::uint32_t& cu
 /// When the user is done, every queued line is sent before returning. The caller still owns both
 /// fds (and closes the socket afterwards).
 /// @return why the conversation ended.
-/// @throws kit::SysError if epoll_create1, epoll_ctl or epoll_wait fails (see epoll(7)).
+/// @throws kit::SysError if \man{epoll_create1,2}, epoll_ctl or \man{epoll_wait,2} fails (see
+///         \man{epoll,7}).
 ClientEnd run_client_loop(const kit::Fd& server, const kit::Fd& user_lines, std::FILE* out);
 
 }  // namespace chat

@@ -7,8 +7,9 @@
 ///     keyboard -> stdin -> [ child: forward_stdin_lines ] -> pipe -> [ parent: run_client_loop ]
 ///                                                                          <-> socket <-> server
 ///
-/// The child blocks in read(2) on stdin and writes each complete line into the pipe; the parent
-/// never reads stdin, so it can wait with epoll on the pipe and the socket at once (README §2).
+/// The child blocks in \man{read,2} on stdin and writes each complete line into the pipe; the
+/// parent never reads stdin, so it can wait with epoll on the pipe and the socket at once
+/// (README §2).
 #pragma once
 
 #include <sys/types.h>
@@ -50,27 +51,27 @@ bool is_exit_command(std::string_view line);
 /// Lines of any length up to kMaxUserLineBytes are written whole, each followed by exactly one
 /// "\n" — also the last line when the input ends without "\n". A "\r\n" ending becomes "\n".
 /// Empty lines are not written (a chat message needs text). Stops at `exit` (which is not
-/// written) or at the end of the input. Both fds are blocking; read(2) and write(2) may move fewer
-/// bytes than asked, or fail with EINTR: neither loses or repeats a byte.
+/// written) or at the end of the input. Both fds are blocking; \man{read,2} and \man{write,2} may
+/// move fewer bytes than asked, or fail with EINTR: neither loses or repeats a byte.
 /// @return why it stopped.
-/// @throws kit::SysError if reading stdin fails for a reason other than EINTR. See read(2).
+/// @throws kit::SysError if reading stdin fails for a reason other than EINTR. See \man{read,2}.
 ReaderEnd forward_stdin_lines(int in_fd, int pipe_fd);
 
 /// @brief Create the pipe and fork the child that runs forward_stdin_lines(STDIN_FILENO, ...).
 ///
 /// In the child: arrange to die with the parent (PR_SET_PDEATHSIG), close the pipe's read end and
 /// every fd in @p close_in_child (the connected socket: the child must not hold the connection),
-/// run the loop, and leave with _exit(2) — never return into the parent's code. In the parent:
+/// run the loop, and leave with \man{_exit,2} — never return into the parent's code. In the parent:
 /// close the pipe's write end, so that the pipe reports EOF once the child is gone. See README §3.
 /// @param close_in_child descriptors the parent holds that the child must not keep.
 /// @return the child's pid and the pipe's read end.
-/// @throws kit::SysError if pipe2(2) or fork(2) fails.
+/// @throws kit::SysError if \man{pipe2,2} or \man{fork,2} fails.
 StdinReader start_stdin_reader(std::span<const int> close_in_child);
 
 /// @brief End the child's life: if @p terminate, send it SIGTERM first (it may be blocked reading
-/// stdin for ever); then wait for it with waitpid(2), so no zombie is left. Retries EINTR.
+/// stdin for ever); then wait for it with \man{waitpid,2}, so no zombie is left. Retries EINTR.
 /// Safe to call when the child already exited by itself (the usual case after `exit`).
-/// @return the child's wait status (as waitpid stores it), or -1 if there was no child.
+/// @return the child's wait status (as \man{waitpid,2} stores it), or -1 if there was no child.
 /// @throws kit::SysError if waitpid fails for another reason (a bug: ECHILD).
 int stop_stdin_reader(StdinReader& reader, bool terminate);
 

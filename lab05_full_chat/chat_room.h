@@ -21,6 +21,8 @@
 
 namespace room {
 
+class RoomPeer;  // room_peer.h: the other servers of a federation (README §8)
+
 /// @brief A client's chat id: 1, 2, 3, ... in order of arrival, never reused while the server runs.
 using ClientId = std::uint64_t;
 
@@ -75,7 +77,47 @@ public:
     /// @brief @p id's name: the one it chose, or `ClientID <id>`; empty for a non-member.
     [[nodiscard]] std::string name_of(ClientId id) const;
 
+    /// @name The federation's side (README §8; given, in chat_room_helpers.cpp)
+    /// A federation (room_peer.h) keeps in every server's room a mirror of the other servers'
+    /// members, under ids from kFirstRemoteId up. The room's commands treat them as members;
+    /// what it sends them goes to the peer instead of the Outbox. Without set_peer(), none of
+    /// these is ever called and the room is lab05's.
+    /// @{
+
+    /// @brief Hand what the room says to everyone, and what it sends to mirrored members, to
+    /// @p peer too (nullptr: nobody; the room then only talks to its own members).
+    void set_peer(RoomPeer* peer) { peer_ = peer; }
+    /// @brief Mirror a member of another server under @p id (is_remote(@p id)) named @p name, or
+    /// rename the mirror if it exists. Nobody is told: its own server said so to everyone.
+    void add_remote(ClientId id, std::string name);
+    /// @brief Forget the mirrored member @p id. With @p announce, the members here hear
+    /// `* <name> left` (its server died and cannot say it); without, they hear nothing.
+    void remove_remote(ClientId id, bool announce);
+    /// @brief Send @p line to every member of this server (a line another server published).
+    void deliver_local(std::string_view line);
+    /// @brief Send @p line to member @p id of this server, if it is one (a whisper from afar).
+    void deliver_to(ClientId id, std::string_view line);
+    /// @brief The members of this server and their names, by id.
+    [[nodiscard]] std::map<ClientId, std::string> local_names() const;
+    /// @brief The federation refused member @p id the name @p name (another server claimed it
+    /// first): @p id goes back to its default name, everyone hears the rename, and @p id hears
+    /// nick_taken_line(@p name). Nothing happens if @p id no longer has that name.
+    void refuse_name(ClientId id, std::string_view name);
+    /// @}
+
 private:
+    /// Where the room's lines go: members here to the Outbox, mirrored members to the peer.
+    class Router final : public Outbox {
+    public:
+        Router(Outbox& local, RoomPeer*& peer) : local_(local), peer_(peer) {}
+        void send(ClientId to, std::string_view line) override;
+        void close_after_flush(ClientId who) override;
+
+    private:
+        Outbox& local_;
+        RoomPeer*& peer_;
+    };
+
     struct Member {
         std::string nick;  // empty until /nick: the name is then `ClientID <id>`
     };
@@ -96,7 +138,9 @@ private:
     void quit(ClientId id);
     void help(ClientId id);
 
-    Outbox& out_;
+    RoomPeer* peer_ = nullptr;  // declared before router_, which refers to it
+    Router router_;             // declared before out_, which refers to it
+    Outbox& out_;               // router_: the Outbox for members here, the peer for mirrors
     std::size_t max_clients_;
     std::map<ClientId, Member> members_;  // by id: ordered, so /who and broadcasts go in join order
 };

@@ -3,13 +3,25 @@
 #include "lab05_full_chat/chat_room.h"
 
 #include "lab05_full_chat/command_line.h"
+#include "lab05_full_chat/room_peer.h"
 #include "lab05_full_chat/room_protocol.h"
 
 namespace room {
 
 ChatRoom::ChatRoom(Outbox& outbox, std::size_t max_clients)
-    : out_(outbox), max_clients_(max_clients)
+    : router_(outbox, peer_), out_(router_), max_clients_(max_clients)
 {
+}
+
+void ChatRoom::Router::send(ClientId to, std::string_view line)
+{
+    if (!is_remote(to)) return local_.send(to, line);
+    if (peer_ != nullptr) peer_->send_to(to, line);
+}
+
+void ChatRoom::Router::close_after_flush(ClientId who)
+{
+    if (!is_remote(who)) local_.close_after_flush(who);  // a mirror has no connection here
 }
 
 std::string ChatRoom::name_of(ClientId id) const
@@ -25,8 +37,58 @@ void ChatRoom::broadcast(std::string_view line, ClientId except)
     // members a copy per recipient would be 1,000 allocations per message. The Outbox copies the
     // bytes into each client's queue, which it must do anyway.
     for (const auto& entry : members_) {
+        if (is_remote(entry.first)) break;  // ordered by id: the mirrors come last
         if (entry.first != except) out_.send(entry.first, line);
     }
+    // The other servers' members hear it from their own server, once per server, not once each.
+    if (peer_ != nullptr) peer_->publish(line);
+}
+
+void ChatRoom::add_remote(ClientId id, std::string name)
+{
+    if (!is_remote(id)) return;
+    members_[id].nick = std::move(name);
+}
+
+void ChatRoom::remove_remote(ClientId id, bool announce)
+{
+    const auto found = members_.find(id);
+    if (!is_remote(id) || found == members_.end()) return;
+    const std::string name = found->second.nick;
+    members_.erase(found);
+    if (announce) deliver_local(left_line(name));
+}
+
+void ChatRoom::deliver_local(std::string_view line)
+{
+    for (const auto& entry : members_) {
+        if (is_remote(entry.first)) break;
+        out_.send(entry.first, line);
+    }
+}
+
+void ChatRoom::deliver_to(ClientId id, std::string_view line)
+{
+    if (!is_remote(id) && contains(id)) out_.send(id, line);
+}
+
+std::map<ClientId, std::string> ChatRoom::local_names() const
+{
+    std::map<ClientId, std::string> names;
+    for (const auto& entry : members_) {
+        if (is_remote(entry.first)) break;
+        names.emplace(entry.first, name_of(entry.first));
+    }
+    return names;
+}
+
+void ChatRoom::refuse_name(ClientId id, std::string_view name)
+{
+    const auto found = members_.find(id);
+    if (is_remote(id) || found == members_.end() || found->second.nick != name) return;
+    found->second.nick.clear();
+    broadcast(renamed_line(name, default_name(id)), 0);
+    out_.send(id, nick_taken_line(name));
 }
 
 ClientId ChatRoom::find_by_name(std::string_view name) const

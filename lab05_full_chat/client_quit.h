@@ -43,7 +43,7 @@ bool is_quit_command(std::string_view line);
 class QuitWatcher {
 public:
     /// @brief Start the thread, reading @p reader_lines (the stdin reader's pipe, blocking; not
-    /// owned, and open until finish()). @throws kit::SysError if socketpair fails.
+    /// owned, and open until finish()). @throws kit::SysError if \man{socketpair,2} fails.
     explicit QuitWatcher(int reader_lines);
     /// @brief finish(), if not done yet.
     ~QuitWatcher();

@@ -3,7 +3,7 @@
 /// every server line through neutralise() (screen_guard.h), error lines highlighted on a terminal.
 ///
 /// lab04's run_client_loop prints the server's lines to a FILE* it is given. glibc's
-/// fopencookie(3) makes a FILE* whose writes go to a function of ours, so lab05 guards the
+/// \man{fopencookie,3} makes a FILE* whose writes go to a function of ours, so lab05 guards the
 /// terminal without changing a line of lab04 (README §5.1):
 ///
 ///     run_client_loop ── fwrite(line) ──► FILE* (cookie) ──► present_line ──► write(1)
@@ -27,7 +27,7 @@ inline constexpr std::string_view kNormalStyle = "\x1b[0m";
 /// and the line starts with "error: ".
 std::string present_line(std::string_view line, bool highlight);
 
-/// @brief True if error lines should stand out on @p fd: it is a terminal (isatty) and the
+/// @brief True if error lines should stand out on @p fd: it is a terminal (\man{isatty,3}) and the
 /// NO_COLOR environment variable (no-color.org) is not set.
 bool wants_highlight(int fd);
 
@@ -39,7 +39,7 @@ bool wants_highlight(int fd);
 /// shown unguarded: the client says why on stderr, once. Owns the FILE*, not @p fd.
 class Screen {
 public:
-    /// @brief Open the stream. @throws kit::SysError if fopencookie fails.
+    /// @brief Open the stream. @throws kit::SysError if \man{fopencookie,3} fails.
     Screen(int fd, bool highlight);
     /// @brief Flush and close the stream.
     ~Screen();

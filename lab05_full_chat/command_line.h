@@ -40,7 +40,7 @@ Word first_word(std::string_view text);
 std::string_view trim_spaces(std::string_view text);
 
 /// @brief ASCII letters only, other bytes compared as they are: `Bob` equals `bOB`. (Names are
-/// ASCII; a locale-dependent tolower would make two servers disagree on who is who.)
+/// ASCII; a locale-dependent \man{tolower,3} would make two servers disagree on who is who.)
 bool equal_ignoring_case(std::string_view a, std::string_view b);
 
 /// @brief True if @p text starts with @p prefix, ASCII letters compared without case.

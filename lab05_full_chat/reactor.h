@@ -45,13 +45,13 @@ using Handler = std::function<void(std::uint32_t events)>;
 class Reactor {
 public:
     /// @brief Create the epoll instance (close-on-exec). In chat::Mode::Et every registration
-    /// also gets EPOLLET. @throws kit::SysError if epoll_create1 fails.
+    /// also gets EPOLLET. @throws kit::SysError if \man{epoll_create1,2} fails.
     explicit Reactor(chat::Mode mode);
 
     /// @brief Watch @p fd for @p events (EPOLLIN, EPOLLOUT, ...; EPOLLET is added by the mode)
     /// and call @p handler with what epoll reports.
     /// @return the new registration's key: never 0, never one returned before.
-    /// @throws kit::SysError naming epoll_ctl and the fd if it fails.
+    /// @throws kit::SysError naming \man{epoll_ctl,2} and the fd if it fails.
     Key add(int fd, std::uint32_t events, Handler handler);
 
     /// @brief Change what registration @p key waits for. An unchanged mask costs no system call.
@@ -72,9 +72,10 @@ public:
     /// server writes each client's output buffer once (README §3.3). Replaces an earlier hook.
     void set_end_of_turn(std::function<void()> hook);
 
-    /// @brief One turn: one epoll_wait (up to @p timeout_ms ms, -1: no limit; 0 when a call_again
-    /// is pending), dispatch every event to its handler unless its key was removed, dispatch the
-    /// call_again list, run the end-of-turn hook. EINTR is an empty turn, not an error.
+    /// @brief One turn: one \man{epoll_wait,2} (up to @p timeout_ms ms, -1: no limit; 0 when a
+    /// call_again is pending), dispatch every event to its handler unless its key was removed,
+    /// dispatch the call_again list, run the end-of-turn hook. EINTR is an empty turn, not an
+    /// error.
     /// @return how many handler calls the turn made.
     /// @throws kit::SysError if epoll_wait fails with anything but EINTR.
     std::size_t run_once(int timeout_ms);

@@ -79,8 +79,8 @@ struct Connection {
 class Server final : public Outbox {
 public:
     /// @brief Set up: ignore SIGPIPE, make @p listener nonblocking, register it and @p stop (a
-    /// signalfd for SIGINT/SIGTERM, or an eventfd in tests) with a Reactor in @p mode, and the
-    /// end-of-turn hook. (Given, in room_server_helpers.cpp.)
+    /// \man{signalfd,2} for SIGINT/SIGTERM, or an \man{eventfd,2} in tests) with a Reactor in
+    /// @p mode, and the end-of-turn hook. (Given, in room_server_helpers.cpp.)
     /// @throws kit::SysError if a system call of the setup fails.
     Server(kit::Fd listener, chat::Mode mode, kit::Fd stop, ServerLimits limits, const Log& log);
     ~Server() override;
@@ -90,7 +90,7 @@ public:
     /// @brief Serve until @p stop becomes readable, then shut down gracefully (README §3.5):
     /// every member gets the shutting-down line, and run() returns once every connection is
     /// flushed and closed or the shutdown deadline has passed.
-    /// @throws kit::SysError if epoll_wait fails (a bug).
+    /// @throws kit::SysError if \man{epoll_wait,2} fails (a bug).
     void run();
 
     /// @brief Outbox: queue @p line for client @p to (append, mark dirty; no system call). A
@@ -105,6 +105,10 @@ public:
     [[nodiscard]] const Reactor& reactor() const { return reactor_; }
     /// @brief The room (for tests).
     [[nodiscard]] const ChatRoom& chat_room() const { return room_; }
+    /// @brief The reactor, for a federation's descriptors (README §8): they share the one loop.
+    Reactor& reactor() { return reactor_; }
+    /// @brief The room, for a federation (README §8), which becomes its peer (room_peer.h).
+    ChatRoom& chat_room() { return room_; }
 
 private:
     // Yours, in room_server.cpp.
@@ -148,8 +152,9 @@ private:
     void pause_accepting();
     /// Watch the listener again (a descriptor was freed, or time passed).
     void resume_accepting();
-    /// After each turn: a busy turn (output or departures) schedules a malloc_trim for when the
-    /// server has been idle for kTrimAfterIdleMs; an idle turn past that time runs it (README §3.4).
+    /// After each turn: a busy turn (output or departures) schedules a \man{malloc_trim,3} for when
+    /// the server has been idle for kTrimAfterIdleMs; an idle turn past that time gives back the
+    /// output capacity idle clients kept, then runs it (README §3.4).
     void settle_memory(bool busy);
     /// Read the stop descriptor empty, then begin_shutdown().
     void on_stop();

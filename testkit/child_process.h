@@ -22,7 +22,7 @@ namespace testkit {
 
 /// @brief How a process ended.
 struct ExitStatus {
-    bool exited = false;  ///< true: exit() with @c code; false: killed by @c signal
+    bool exited = false;  ///< true: \man{exit,3} with @c code; false: killed by @c signal
     int code = 0;
     int signal = 0;
 
@@ -61,7 +61,7 @@ struct SpawnOptions {
 class ChildProcess {
 public:
     /// @brief Start @p program with @p args. @throws Failure, naming the call that failed and its
-    /// errno text, if it cannot be started (every fd opened on the way is closed again).
+    /// \man{errno,3} text, if it cannot be started (every fd opened on the way is closed again).
     ChildProcess(std::string program, std::vector<std::string> args, SpawnOptions options = {});
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;
@@ -95,9 +95,9 @@ public:
     bool running();
     /// @brief Send @p signal to the child (not its group).
     void send_signal(int signal);
-    /// @brief Stop the child with SIGSTOP and wait until /proc says it is stopped ('T'): kill(2)
-    /// returns before the stop happens, so without the wait the child may still read what the
-    /// test sends next. What the test sends until resume() waits in the child's sockets.
+    /// @brief Stop the child with SIGSTOP and wait until /proc says it is stopped ('T'):
+    /// \man{kill,2} returns before the stop happens, so without the wait the child may still read
+    /// what the test sends next. What the test sends until resume() waits in the child's sockets.
     /// @throws testkit::Failure if the child does not stop within the default wait.
     void pause();
     /// @brief Let a pause()d child run again (SIGCONT).

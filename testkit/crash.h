@@ -9,7 +9,7 @@ namespace testkit {
 
 /// @brief Prepare the crash message for test @p test_name (kit_main.cpp calls it when each test
 /// starts). The handler itself only write()s this text: it must work even when the crash happened
-/// inside malloc, so nothing in it allocates or locks.
+/// inside \man{malloc,3}, so nothing in it allocates or locks.
 void prepare_crash_report(const std::string& test_name);
 
 /// @brief From now on, @p signal prints the crash message, kills every child process and ends the

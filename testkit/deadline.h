@@ -41,7 +41,7 @@ public:
     /// @brief Time left (zero once expired).
     [[nodiscard]] Duration remaining() const;
     [[nodiscard]] bool expired() const { return remaining().count() == 0; }
-    /// @brief remaining() as a poll(2) timeout in milliseconds.
+    /// @brief remaining() as a \man{poll,2} timeout in milliseconds.
     [[nodiscard]] int poll_timeout_ms() const;
     /// @brief The scaled budget, for messages: "within 5000 ms".
     [[nodiscard]] Duration budget() const { return budget_; }

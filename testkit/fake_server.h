@@ -50,9 +50,9 @@ public:
     /// second client is refused). @throws Failure if nobody connects within @p timeout.
     void accept_client(Duration timeout = kDefaultWait);
 
-    /// @brief Send all of @p bytes (one send(2) call as far as the kernel allows: several lines
-    /// given at once usually arrive in one segment). @throws Failure if the client does not take
-    /// them within @p timeout or the connection is broken.
+    /// @brief Send all of @p bytes (one \man{send,2} call as far as the kernel allows: several
+    /// lines given at once usually arrive in one segment). @throws Failure if the client does not
+    /// take them within @p timeout or the connection is broken.
     void send(std::string_view bytes, Duration timeout = kDefaultWait);
     /// @brief Send @p bytes @p piece_bytes at a time, each piece its own TCP segment (TCP_NODELAY)
     /// with a pause of @p gap between pieces, so that the client's reads see the pieces apart.

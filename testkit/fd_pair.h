@@ -1,6 +1,6 @@
 /// @file fd_pair.h
-/// @brief Two connected descriptors for unit tests: a socketpair or a pipe, and writing all of a
-/// text into one end.
+/// @brief Two connected descriptors for unit tests: a \man{socketpair,2} or a pipe, and writing
+/// all of a text into one end.
 #pragma once
 
 #include <string_view>

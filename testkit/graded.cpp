@@ -14,13 +14,13 @@ std::vector<GradedTest>& registry()
 
 }  // namespace
 
-bool register_graded(const char* name, int points, const char* lesson)
+bool register_graded(const char* name, int points, const char* lesson, bool bonus)
 {
     if (points <= 0) {
         std::fprintf(stderr, "GRADED_TEST %s: points must be positive\n", name);
         std::abort();
     }
-    registry().push_back(GradedTest{name, points, lesson});
+    registry().push_back(GradedTest{name, points, lesson, bonus});
     return true;
 }
 

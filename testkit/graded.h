@@ -14,10 +14,12 @@ struct GradedTest {
     std::string name;    ///< "Suite.Name", as GoogleTest names it
     int points = 0;      ///< what passing it is worth
     std::string lesson;  ///< one line: what it checks, and where to read about it
+    bool bonus = false;  ///< BONUS_TEST: its points are extra, never needed for the full score
 };
 
-/// @brief Record a graded test (GRADED_TEST does this before main runs). Returns true.
-bool register_graded(const char* name, int points, const char* lesson);
+/// @brief Record a graded test (GRADED_TEST and BONUS_TEST do this before main runs; @p bonus
+/// for BONUS_TEST). Returns true.
+bool register_graded(const char* name, int points, const char* lesson, bool bonus = false);
 
 /// @brief Every graded test of this binary, in registration order.
 const std::vector<GradedTest>& graded_tests();
@@ -56,3 +58,18 @@ const std::vector<GradedTest>& graded_tests();
     [[maybe_unused]] static const bool kit_graded_##suite##_##name =  \
         ::testkit::register_graded(#suite "." #name, points, lesson); \
     TEST_P(suite, name)
+
+/// @brief Define a bonus test: like GRADED_TEST, but its points are extra credit. The grade report
+/// counts them apart ("245/245 (+40 bonus)"), so a lab's full score never needs them; results.json
+/// gives them `max_score` 0 (Gradescope's extra credit). Like every graded test it must fail on
+/// the untouched skeleton and pass on the reference. Lab 5's stage 5b is the first user:
+/// @code
+/// BONUS_TEST(RedisAdapter, TalksToARealRedis, 4, "the hooks ... (README §8.2)")
+/// {
+///     ...
+/// }
+/// @endcode
+#define BONUS_TEST(suite, name, points, lesson)                             \
+    [[maybe_unused]] static const bool kit_graded_##suite##_##name =        \
+        ::testkit::register_graded(#suite "." #name, points, lesson, true); \
+    TEST(suite, name)

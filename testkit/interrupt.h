@@ -18,7 +18,7 @@ namespace testkit {
 pid_t this_thread_id();
 
 /// @brief Wait until thread @p tid of this process sleeps inside a system call (a blocking
-/// recv, send, accept, ...), read from /proc/self/task/TID/{stat,syscall}.
+/// \man{recv,2}, send, accept, ...), read from /proc/self/task/TID/{stat,syscall}.
 /// @param gave_up checked on every round: true stops the wait early (e.g. the thread returned).
 /// @return false if it did not block within @p timeout, or gave_up() became true.
 bool wait_until_blocked(pid_t tid, Duration timeout = kDefaultWait,
@@ -27,8 +27,8 @@ bool wait_until_blocked(pid_t tid, Duration timeout = kDefaultWait,
 /// @brief Interrupt thread @p thread with SIGUSR1 and wait until the signal handler ran.
 ///
 /// The handler is installed without SA_RESTART, so a blocking call in progress returns -1 with
-/// errno EINTR (or, if it had moved some bytes, returns that short count): exactly what a real
-/// signal does to a real server. Code that treats EINTR as an error fails visibly.
+/// \man{errno,3} EINTR (or, if it had moved some bytes, returns that short count): exactly what a
+/// real signal does to a real server. Code that treats EINTR as an error fails visibly.
 /// @throws Failure if the handler did not run within @p timeout.
 void interrupt_thread(pthread_t thread, Duration timeout = kDefaultWait);
 

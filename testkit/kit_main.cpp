@@ -2,6 +2,7 @@
 // one test cleanly instead of the whole run.
 //
 //   --kit_manifest   print every graded test as "Suite.Name<TAB>points<TAB>lesson" and exit
+//                    (a BONUS_TEST's points as "+N")
 //                    (tools/grade.py reads it from the reference binaries only, and counts a test
 //                    as passed only from GoogleTest's own record of it: --gtest_output=json and
 //                    TEST_PREMATURE_EXIT_FILE, never from this process's exit status alone)
@@ -146,7 +147,9 @@ int main(int argc, char** argv)
 {
     if (argc > 1 && std::strcmp(argv[1], "--kit_manifest") == 0) {
         for (const auto& test : testkit::graded_tests()) {
-            std::printf("%s\t%d\t%s\n", test.name.c_str(), test.points, test.lesson.c_str());
+            // A bonus test's points are written "+N" (tools/kit/ctest.py reads them so).
+            std::printf("%s\t%s%d\t%s\n", test.name.c_str(), test.bonus ? "+" : "", test.points,
+                        test.lesson.c_str());
         }
         return 0;
     }

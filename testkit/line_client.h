@@ -15,9 +15,9 @@ namespace testkit {
 /// deadline. Every expectation that is not met throws Failure with a message that says what was
 /// expected and what came instead.
 ///
-/// The socket is nonblocking and every wait is a poll(2) with a deadline, so a server that never
-/// answers fails the test in bounded time instead of hanging it. The client itself handles short
-/// reads and writes, so it works with any correct server.
+/// The socket is nonblocking and every wait is a \man{poll,2} with a deadline, so a server that
+/// never answers fails the test in bounded time instead of hanging it. The client itself handles
+/// short reads and writes, so it works with any correct server.
 class LineClient {
 public:
     /// @brief Connect to @p host:@p port. @throws Failure if not connected within @p timeout.
@@ -48,7 +48,7 @@ public:
 
     /// @brief Stop sending (shutdown SHUT_WR): the server reads EOF, and can still answer.
     void shutdown_write();
-    /// @brief Close abruptly: SO_LINGER 0 makes close() send RST instead of FIN.
+    /// @brief Close abruptly: SO_LINGER 0 makes \man{close,2} send RST instead of FIN.
     void close_with_rst();
     /// @brief Close normally (FIN).
     void close();
@@ -57,7 +57,7 @@ public:
     [[nodiscard]] const std::string& pending() const { return buffer_; }
     /// @brief Every byte received so far on this connection, returned or not.
     [[nodiscard]] std::size_t bytes_received() const { return total_received_; }
-    /// @brief The socket (for tests that need setsockopt, e.g. a small receive buffer).
+    /// @brief The socket (for tests that need \man{setsockopt,2}, e.g. a small receive buffer).
     [[nodiscard]] int fd() const { return sock_.get(); }
     /// @brief This client's local port: tells clients apart in messages.
     [[nodiscard]] std::uint16_t local_port() const { return local_port_; }

@@ -49,9 +49,9 @@ double cpu_seconds(pid_t pid);
 
 /// @brief CPU seconds used by @p pid per wall-clock second over the next @p interval (not scaled
 /// by TIMEOUT_SCALE: it is a measurement, not a wait). About 0 for a program that waits in
-/// epoll_wait, about 1 for one that spins alone on a core. Use an interval of at least 300 ms:
-/// the clock tick is 10 ms. A spinning program shares the CPUs with whatever else runs (CTest runs
-/// tests in parallel), so it may show far less than 1: a busy-loop check should compare with a
+/// \man{epoll_wait,2}, about 1 for one that spins alone on a core. Use an interval of at least 300
+/// ms: the clock tick is 10 ms. A spinning program shares the CPUs with whatever else runs (CTest
+/// runs tests in parallel), so it may show far less than 1: a busy-loop check should compare with a
 /// low bound (an idle program shows 0.00-0.03; flag, say, more than 0.1).
 /// @throws Failure if the process is gone.
 double cpu_share_while_idle(pid_t pid, Duration interval);
@@ -64,8 +64,8 @@ bool wait_until_fd_count(pid_t pid, std::size_t expected, Duration timeout = kDe
 
 /// @brief The accept queue of a listening TCP socket of this process, as the kernel reports it.
 struct ListenQueue {
-    unsigned queued = 0;  ///< connections that finished the handshake and wait for accept(2)
-    unsigned limit = 0;   ///< the backlog given to listen(2) (capped by net.core.somaxconn)
+    unsigned queued = 0;  ///< connections that finished the handshake and wait for \man{accept,2}
+    unsigned limit = 0;   ///< the backlog given to \man{listen,2} (capped by net.core.somaxconn)
 };
 
 /// @brief The accept queue of the listening socket @p fd, from getsockopt(TCP_INFO) (for a

@@ -15,10 +15,10 @@ namespace testkit {
 /// @brief A pseudo-terminal pair: the test writes keystrokes to the master side; the program under
 /// test reads them from the terminal side (the "slave", /dev/pts/N) as its stdin.
 ///
-/// The terminal is in canonical mode, as a shell leaves it: the program's read(2) returns one
+/// The terminal is in canonical mode, as a shell leaves it: the program's \man{read,2} returns one
 /// whole line at a time, Enter ("\r") arrives as "\n" (ICRNL), and Ctrl-D (kEndOfFile) at the
-/// start of a line makes read(2) return 0: end of input. Echo is off, so the test need not read
-/// back what it types. The program does not get the terminal as its controlling terminal (no
+/// start of a line makes \man{read,2} return 0: end of input. Echo is off, so the test need not
+/// read back what it types. The program does not get the terminal as its controlling terminal (no
 /// job-control signals); it only reads from it.
 ///
 /// Owns both ends; keeps the terminal side open too, so typed keys are never lost when the program

@@ -2,11 +2,11 @@
 /// @brief Which system calls a lab program made: the counters libshortio.so keeps, and
 /// testkit::SyscallCounts, the test's side of them.
 ///
-/// A test that must prove *how* a program works (it waits in epoll_wait, not in poll; it never
-/// blocks in a read on a socket; it drains the listener with accept4 until EAGAIN) runs the program
-/// with libshortio.so preloaded and `SHORTIO_COUNTS=<path>`. The library maps that file shared and
-/// counts into it with atomic adds, so the test reads the numbers live, and they survive the
-/// program's death, even by SIGKILL.
+/// A test that must prove *how* a program works (it waits in \man{epoll_wait,2}, not in poll; it
+/// never blocks in a read on a socket; it drains the listener with \man{accept4,2} until EAGAIN)
+/// runs the program with libshortio.so preloaded and `SHORTIO_COUNTS=<path>`. The library maps that
+/// file shared and counts into it with atomic adds, so the test reads the numbers live, and they
+/// survive the program's death, even by SIGKILL.
 ///
 /// The struct is plain C: the library (C) and the testkit (C++) share this header.
 #ifndef TESTKIT_SYSCALL_COUNTS_H
@@ -26,7 +26,7 @@
 ///
 /// "Read" means read/readv/recv/recvfrom/recvmsg, "write" means write/writev/send/sendto/sendmsg
 /// (the _chk variants of _FORTIFY_SOURCE included). Calls glibc makes internally (stdio's reads and
-/// writes, getaddrinfo's sockets) do not go through the dynamic linker and are not counted.
+/// writes, \man{getaddrinfo,3}'s sockets) do not go through the dynamic linker and are not counted.
 struct shortio_counts {
     uint64_t magic;    ///< SHORTIO_COUNTS_MAGIC once a process initialized the file
     uint64_t version;  ///< SHORTIO_COUNTS_VERSION

@@ -10,6 +10,11 @@
 # 2. Memory per idle client at 10,000 connected clients (MEMORY_CLIENTS), from the server's RSS.
 # 3. Where lab05's server spends its time: perf record (linux-perf) during one 1,000 x 5 run, or
 #    callgrind (valgrind) on a smaller run when perf is missing.
+# 4. lab05's federation (5b, README §7 "5b in numbers"): the same load (FED_ROWS: 100x10,1000x5)
+#    on lab05 alone and on 1, 2 and 3 lab05 servers federated through one Redis (chat_bench's fedN
+#    targets), then tools/federation_recovery.sh: a server killed, Redis restarted, timed.
+#    Needs redis-server and a chat_server with --redis. FEDERATION=no leaves it out, FEDERATION=only
+#    runs it alone.
 # The server runs on core 0 and chat_bench on core 1 (taskset), when there are two cores.
 # Everything goes to BUILD/bench/lab05/ (tracked files are never written). Redis is optional: the
 # bench says so when redis-server is not installed (./setup installs it).
@@ -19,6 +24,8 @@ cd "$root"
 build=${1:-build}
 stack=${2:-solutions}
 rows=${ROWS:-10x10,100x10,1000x5,5000x5}
+fed_rows=${FED_ROWS:-100x10,1000x5}
+federation=${FEDERATION:-yes}
 runs=${RUNS:-3}
 memory_clients=${MEMORY_CLIENTS:-10000}
 out=$build/bench/lab05
@@ -29,6 +36,11 @@ if [ ! -f lab05_full_chat/lab.json ]; then
   echo "bench_lab05: lab05_full_chat has no lab.json yet: nothing to measure"
   exit 0
 fi
+case $federation in yes | no | only) ;; *)
+  echo "bench_lab05: FEDERATION is yes, no or only, not '$federation'" >&2
+  exit 2
+  ;;
+esac
 targets=(lab05-chat-bench ref-lab03_epoll_server-chat_server ref-lab05_full_chat-chat_server)
 [ "$stack" = mine ] && targets+=(lab05_full_chat-chat_server)
 cmake --build "$build" --target "${targets[@]}" >/dev/null
@@ -59,7 +71,40 @@ fi
 echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
+# 4. The federation: the same load on lab05 alone and on 1, 2 and 3 federated servers. Every
+# process of a federation (its servers and Redis) runs on the servers' core, as lab05 alone does:
+# the same CPU for all, so the rows show what federating costs, not what more cores would give.
+federation_rows() {
+  local server=$build/bin/solutions/lab05_full_chat/chat_server
+  if ! command -v redis-server >/dev/null; then
+    echo "Federation: no rows, redis-server is not installed (apt-get install redis-server, or ./setup)"
+    return 0
+  fi
+  # A chat_server with 5b checks the server name it is given (and stops: nothing starts); one
+  # built without hiredis, or older, refuses --redis itself.
+  local probe
+  probe=$("$server" --redis /nonexistent --server-name '!' 2>&1 || true)
+  if ! grep -q -- "--server-name wants" <<<"$probe"; then
+    echo "Federation: no rows, this chat_server has no 5b (built without hiredis? make setup, reconfigure)"
+    return 0
+  fi
+  echo "Federation (lab05 5b): the same load on lab05 alone and spread over 1, 2 and 3 lab05 servers" \
+    "federated through one Redis (TCP on 127.0.0.1), all of them on the servers' core"
+  "${pin[@]}" "$bench" --target "lab05=room:$server" --target "fed1=fed1:$server" \
+    --target "fed2=fed2:$server" --target "fed3=fed3:$server" "${server_cpu[@]}" \
+    --rows "$fed_rows" --runs "$runs" --compare lab05 --log-dir "$out" \
+    --tsv "$out/federation_runs.tsv" | tee "$out/federation.txt" || return 1
+  echo
+  bash tools/federation_recovery.sh "$build" | tee "$out/recovery.txt"
+}
+
 status=0
+if [ "$federation" = only ]; then
+  federation_rows || status=1
+  echo
+  echo "wrote $out/: federation.txt, federation_runs.tsv (every run), recovery.txt, the servers' stderr"
+  exit $status
+fi
 "${pin[@]}" "$bench" "${args[@]}" "${server_cpu[@]}" --rows "$rows" --runs "$runs" --compare lab05 \
   --log-dir "$out" --tsv "$out/runs.tsv" | tee "$out/table.txt" || status=1
 echo
@@ -97,6 +142,12 @@ elif command -v valgrind >/dev/null; then
 else
   echo "No profile: neither perf (apt-get install linux-perf) nor valgrind is installed"
 fi
+written="table.txt, runs.tsv (every run), memory.txt, profile.txt"
+if [ "$federation" = yes ]; then
+  echo
+  federation_rows || status=1
+  written+=", federation.txt, federation_runs.tsv, recovery.txt"
+fi
 echo
-echo "wrote $out/: table.txt, runs.tsv (every run), memory.txt, profile.txt, the servers' stderr"
+echo "wrote $out/: $written, the servers' stderr"
 exit $status

@@ -77,7 +77,7 @@ done
 stack_passed=0
 for run in $(seq "$STACK_RUNS"); do
   log="$LOGS/stack-$run.log"
-  if make -C "$STACK/.." --no-print-directory test STACK=mine BUILD="$(realpath "$STACK")" \
+  if make -C "$STACK/.." --no-print-directory test STACK=mine TREE="$(realpath "$STACK")" \
     JOBS="$TEST_JOBS" >"$log" 2>&1; then
     stack_passed=$((stack_passed + 1))
     echo "  student stack run $run/$STACK_RUNS: every test passed"

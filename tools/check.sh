@@ -8,6 +8,8 @@
 #                 tools/skeletons.py generates from solutions/
 #   3 tables      every chapter's "How it is graded" tables match the tests (tools/graded_tables.py)
 #   4 python      tools/ is formatted (black) and lint-free (flake8)
+#     loop        the student's loop (tools/test_loop.py): make watch on a save, progress, hint,
+#                 reset and restore, mydiff, in a copy of the kit holding lab01 only (ccache)
 #   5 reference   every graded test passes on solutions/ (plain and under the short-I/O injector)
 #   6 skeleton    every graded test FAILS on the untouched lab files (a test that cannot fail grades nothing)
 #   7 stack-mine  a student who finished every lab (solutions copied into the lab folders), built with
@@ -19,15 +21,19 @@
 #                 code and common/ instrumented; the test harness as in the main build, so ccache
 #                 serves it: see kit_sanitize in cmake/KitLab.cmake)
 #  10 hostile     the hostile submissions of tools/hostile/ stay contained (tools/hostile.py)
+#     release     a student edition (make release) of lab01 and lab02 leaks no line of their
+#                 solutions, and lab02 passes in it on lab01's prebuilt reference
+#                 (tools/release_check.sh)
 #  11 testkit     the autograder's own self-tests
-#  12 docs        the Doxygen walkthrough builds with zero warnings
+#  12 docs        the Doxygen walkthrough builds with zero warnings, and the mistake catalogue
+#                 matches the tests and mutants (tools/mistake_catalogue.py)
 #
 # After the build and the quick steps 2-4, the rest run side by side in three lanes, so that both
 # cores stay busy the whole time (much of a test's time is spent waiting on its sockets, and a
 # compile in one lane fills what another leaves idle):
 #   lane 1: reference, skeleton, hostile, testkit, docs   (the main build's tests, grade-all's)
 #   lane 2: mutants                                       (three trees of their own)
-#   lane 3: stack-mine, sanitizers                        (each compiles a tree, then runs tests)
+#   lane 3: loop, stack-mine, sanitizers, release         (each builds a tree, then runs tests)
 # The lanes carry about the same CPU time (the step times printed at the end say how much each
 # step costs: rebalance here when one lane ends long after the others).
 # Each step's report is printed whole when its lane is done, in the order above. ccache, when
@@ -127,7 +133,15 @@ mutants() {
 }
 
 docs() {
-  bash tools/docs.sh "$BUILD"
+  bash tools/docs.sh "$BUILD" && python3 tools/mistake_catalogue.py check --build "$BUILD"
+}
+
+loop() {
+  python3 tools/test_loop.py --work "$BUILD/loop"
+}
+
+release() {
+  bash tools/release_check.sh
 }
 
 stack_mine() {
@@ -217,9 +231,9 @@ if [ "${verdicts[0]:-PASS}" = PASS ]; then
   start_lane 1 "reference reference" "skeleton skeleton" "hostile hostile_suite" \
     "testkit testkit_selftest" "docs docs"
   start_lane 2 "mutants mutants"
-  start_lane 3 "stack-mine stack_mine" "sanitizers sanitizers"
+  start_lane 3 "loop loop" "stack-mine stack_mine" "sanitizers sanitizers" "release release"
   for lane in "${!lane_pid[@]}"; do wait "${lane_pid[$lane]}"; done
-  for name in reference skeleton stack-mine mutants sanitizers hostile testkit docs; do
+  for name in loop reference skeleton stack-mine mutants sanitizers hostile release testkit docs; do
     finish_step "$name"
   done
 else

@@ -2,11 +2,16 @@
 # make demo: lab05's chat room at work: the reference chat_server, three scripted users on plain
 # sockets and a fourth on the reference chat_client (tools/demo_chat.py), then a graceful shutdown
 # by SIGTERM. Exits 0 only if every line every user saw was the protocol's (docs/protocol.md) and
-# the server exited 0.
+# the server exited 0. With a second argument, `federation`: make demo-federation (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$1
 bin="$build/bin/solutions/lab05_full_chat"
+# make demo-federation (tools/demo.sh BUILD federation): lab05 5b, Redis and two federated servers,
+# in tools/demo_federation.py, which uses demo_chat.py's users and stops what it starts itself.
+if [ "${2:-}" = federation ]; then
+  exec python3 tools/demo_federation.py demo "$bin"
+fi
 server_pid=""
 cleanup() { [ -z "$server_pid" ] || { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }; }
 trap cleanup EXIT

@@ -5,8 +5,10 @@
 #
 # 1. Renders every docs/diagrams/*.dot to the .svg beside it when the .svg is missing or older.
 #    The .svg files are committed, so the chapters show their diagrams on a code host too.
-# 2. Runs doxygen with docs/Doxyfile from the top of the kit. Any Doxygen warning fails the build:
+# 2. Runs doxygen with docs/Doxyfile (the walkthrough), then docs/Doxyfile.autograder (testkit's
+#    reference, in html/autograder/), from the top of the kit. Any Doxygen warning fails the build:
 #    the warnings are printed, with their count, and the script exits 1.
+# 3. Checks the HTML with tools/check_docs.py: internal links, reachability, man page links.
 #
 # Doxygen also calls this script as the filter of every Markdown page (FILTER_PATTERNS):
 #
@@ -15,42 +17,16 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# The Markdown filter. It keeps every line where it is (warnings keep their line numbers) and only
-# rewrites links:
-# - An image in docs/diagrams, written `![caption](../docs/diagrams/x.svg)` so that it shows on a
-#   code host, becomes `![caption](x.svg)`: Doxygen finds x.svg in IMAGE_PATH and copies it next to
-#   the HTML. Left with its path, it would be a raw link that breaks inside the build tree.
-# - A link to a Markdown file that does not exist yet (a chapter another lab has not written)
-#   becomes its text plus "(not written yet)", instead of a Doxygen warning that fails the build.
-# - A heading loses its backticks: Doxygen 1.9 shows code spans in headings as literal <tt> tags.
+# The Markdown filter (tools/md_filter.py says what it rewrites). Step 2 filters every page once,
+# into $KIT_DOCS_OUT/md/; Doxygen's filter command then only copies the filtered page out. A page
+# not filtered in advance is filtered now.
 md_filter() {
-    python3 - "$1" <<'PY'
-import os, re, sys
-
-path = sys.argv[1]
-with open(path, encoding="utf-8") as f:
-    text = f.read()
-here = os.path.dirname(os.path.abspath(path))
-
-text = re.sub(r"(!\[[^\]]*\]\()(?:[^()\s]*/)?diagrams/([^()/\s]+\))", r"\1\2", text)
-
-def missing_page(match):
-    label, target = match.group(1), match.group(2)
-    file = target.split("#", 1)[0]
-    if file.endswith(".md") and "://" not in file and not os.path.exists(os.path.join(here, file)):
-        return label + " (not written yet)"
-    return match.group(0)
-
-text = re.sub(r"(?<!!)\[([^\]]+)\]\(([^()\s]+)\)", missing_page, text)
-lines, fenced = [], False
-for line in text.split("\n"):
-    if line.lstrip().startswith("```"):
-        fenced = not fenced
-    elif not fenced and re.match(r"#{1,6} ", line):
-        line = line.replace("`", "")
-    lines.append(line)
-sys.stdout.write("\n".join(lines))
-PY
+    local rel=${1#"$root"/}
+    if [ -n "${KIT_DOCS_OUT:-}" ] && [ -f "$KIT_DOCS_OUT/md/$rel" ]; then
+        cat "$KIT_DOCS_OUT/md/$rel"
+    else
+        python3 "$root/tools/md_filter.py" "$1"
+    fi
 }
 
 if [ "${1:-}" = --md-filter ]; then
@@ -97,16 +73,28 @@ mkdir -p "$out"
 rm -rf "$out/html"
 export KIT_DOCS_OUT="$out"
 export KIT_DOCS_LABS="${labs[*]}"
+rm -rf "$out/md"
+mapfile -t pages < <(find docs "${labs[@]}" testkit -name '*.md' -not -path '*/build*')
+python3 tools/md_filter.py --into "$out/md" "${pages[@]}"
 warnings="$out/warnings.log"
 status=0
+# The walkthrough first: it writes the tag file the autograder's reference links through.
 doxygen docs/Doxyfile >"$out/doxygen.log" 2>"$warnings" || status=$?
+if [ "$status" -eq 0 ]; then
+    doxygen docs/Doxyfile.autograder >>"$out/doxygen.log" 2>>"$warnings" || status=$?
+fi
 
 # With WARN_AS_ERROR=FAIL_ON_WARNINGS Doxygen words its warnings "error:"; count both spellings.
 count=$(grep -cE ': (warning|error): ' "$warnings" || true)
-if [ "$status" -ne 0 ] || [ "$count" -ne 0 ] || [ ! -f "$out/html/index.html" ]; then
+if [ "$status" -ne 0 ] || [ "$count" -ne 0 ] || [ ! -f "$out/html/index.html" ] ||
+    [ ! -f "$out/html/autograder/index.html" ]; then
     cat "$warnings" >&2
     echo "docs: FAILED: $count Doxygen warning(s) (doxygen exit status $status)." \
         "Fix every one: the docs build allows none." >&2
     exit 1
 fi
+
+# 3. The generated HTML: no broken internal link, every page reachable from index.html, every
+#    \man{name,section} well formed (tools/check_docs.py says what it checks).
+python3 tools/check_docs.py "$out/html"
 echo "docs: 0 warnings; open $out/html/index.html"

@@ -3,7 +3,7 @@
 
     grade.py --build build [--labs lab01_blocking,...] [--reference] [--results DIR]
              [--expect all-pass|all-fail] [--jobs N] [--quiet] [--verbose] [--summary]
-             [--tests GLOBS] [--reference-build DIR]
+             [--tests GLOBS] [--reference-build DIR] [--plain-only] [--store DIR]
 
 For each lab: every graded test (GRADED_TEST in the lab's tests/) runs in its own process
 (tools/kit/sandbox.py: its own folder, rlimits, and every process it started killed when it ends;
@@ -23,6 +23,10 @@ tests whose prerequisite (the lab's lab.json) fails are folded under it. Then th
 compiler's errors of a lab that does not build (last, where they cannot scroll away), and one line
 that says where to start. --verbose (or VERBOSE=1) lists every test with its own failure.
 
+The report's first line names the build it graded (its stack, sanitizers, and the injector).
+--store DIR keeps each wholly graded lab's result in DIR/<lab>.json (make test and make grade
+pass BUILD/progress): what make progress, make hint and make watch read (tools/progress_store.py).
+
 --results DIR also writes DIR/results.json (Gradescope's format) and DIR/junit.xml, with the full
 output of every test.
 --expect all-pass: exit 1 unless every graded test passes (the default for students: `make test`).
@@ -31,6 +35,7 @@ output of every test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import fnmatch
 import json
@@ -43,6 +48,8 @@ import xml.etree.ElementTree as ET
 
 from kit import ctest
 from kit import labs as manifests
+import progress_build
+import progress_store
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SHORTIO = ".UnderShortIO"
@@ -85,6 +92,7 @@ class Row:
     order: int = (
         0  # story order: unit tests first, then black-box tests, each in their file's order
     )
+    bonus: bool = False  # a BONUS_TEST: its points are extra, never part of the lab's total
 
     @property
     def passed(self) -> bool:
@@ -153,7 +161,9 @@ def grade_lab(
                 cases.append(ctest.Case(entry, binaries[kind], name, env))
                 points = info.points / len(entries)
                 row = Row(lab, entry, test, kind, test in graded, points, ctest.FAILED)
-                rows.append(dataclasses.replace(row, lesson=info.lesson, order=len(rows)))
+                rows.append(
+                    dataclasses.replace(row, lesson=info.lesson, order=len(rows), bonus=info.bonus)
+                )
     if not built:
         return rows, False
     results = ctest.run_cases(cases, jobs, sandbox)
@@ -168,10 +178,18 @@ def fmt(points: float) -> str:
     return f"{points:g}"
 
 
-def lab_score(rows: list[Row]) -> tuple[float, float]:
-    """(points earned, points possible) of a lab's rows."""
-    graded = [r for r in rows if r.graded]
+def lab_score(rows: list[Row], bonus: bool = False) -> tuple[float, float]:
+    """(points earned, points possible) of a lab's rows: its own, or (bonus) its bonus tests'."""
+    graded = [r for r in rows if r.graded and r.bonus == bonus]
     return sum(r.points for r in graded if r.passed), sum(r.points for r in graded)
+
+
+def score_text(rows: list[Row]) -> str:
+    """A lab's score: "245/245", plus " (+12/40 bonus)" if it has bonus tests (counted apart)."""
+    score, total = lab_score(rows)
+    extra, possible = lab_score(rows, bonus=True)
+    text = f"{fmt(score)}/{fmt(total)}"
+    return text + (f" (+{fmt(extra)}/{fmt(possible)} bonus)" if possible else "")
 
 
 # --- what a failure says ------------------------------------------------------------------------
@@ -435,8 +453,7 @@ def variant_hint(lab: manifests.Lab | None, rows: list[Row]) -> str:
 
 
 def print_lab(lab: str, rows: list[Row], built: bool, quiet: str, verbose: bool) -> list[Group]:
-    score, total = lab_score(rows)
-    print(paint(f"== {lab}: {fmt(score)}/{fmt(total)} ==", "1"))
+    print(paint(f"== {lab}: {score_text(rows)} ==", "1"))
     if not built:
         graded = [r for r in rows if r.graded]
         print(
@@ -467,9 +484,11 @@ def print_lab(lab: str, rows: list[Row], built: bool, quiet: str, verbose: bool)
     if passed and not verbose:
         graded = [r for r in passed if r.graded]
         helpers = len(passed) - len(graded)
+        bonus = sum(r.points for r in graded if r.bonus)
         print(
             f"  {paint('PASS', '32')} {len(graded)} graded test(s), "
-            f"{fmt(sum(r.points for r in graded))} points"
+            f"{fmt(sum(r.points for r in graded if not r.bonus))} points"
+            + (f" (+{fmt(bonus)} bonus)" if bonus else "")
             + (f"; {helpers} helper test(s), not graded" if helpers else "")
         )
     skipped = [r for r in rows if r.status == ctest.SKIPPED]
@@ -550,7 +569,7 @@ def write_results(folder: pathlib.Path, rows: list[Row]) -> None:
             {
                 "name": f"{r.lab}: {r.name}",
                 "score": r.points if r.passed else 0,
-                "max_score": r.points,
+                "max_score": 0 if r.bonus else r.points,  # Gradescope's extra credit
                 "status": "passed" if r.passed else "failed",
                 "output": text,
             }
@@ -585,6 +604,82 @@ def quiet_mode(args: argparse.Namespace) -> str:
     if not args.quiet:
         return ""
     return "named" if args.expect == "all-pass" else "headlines"
+
+
+# --- what the report graded, and what make progress keeps of it ---------------------------------
+
+
+def build_description(build: pathlib.Path, plain_only: bool = False) -> str:
+    """Which build a report graded, from its CMakeCache.txt: the stack the lab links, whether it is
+    sanitized, and whether the black-box tests also run under the short-I/O injector."""
+    cache = {}
+    try:
+        for line in (build / "CMakeCache.txt").read_text().splitlines():
+            key, sep, value = line.partition("=")
+            if sep and ":" in key:
+                cache[key.split(":")[0]] = value
+    except OSError:
+        pass
+    stack = cache.get("KIT_STACK", "solutions")
+    stack_text = "your own earlier labs" if stack == "mine" else "the reference earlier labs"
+    sanitize = cache.get("KIT_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE", "YES")
+    return (
+        f"STACK={stack} ({stack_text}), "
+        + ("sanitizers on (ASan+UBSan)" if sanitize else "sanitizers off")
+        + ", short-I/O injector "
+        + ("off (black-box tests run once)" if plain_only else "on (black-box tests run twice)")
+    )
+
+
+def print_header(build: pathlib.Path, plain_only: bool) -> None:
+    try:
+        shown = build.relative_to(pathlib.Path.cwd())
+    except ValueError:
+        shown = build
+    print(paint(f"grading {shown}/: {build_description(build, plain_only)}", "2"))
+
+
+def grading_line(lab: str):
+    """On a terminal, a line that counts the seconds while a lab's tests run, so that a long
+    grade never looks hung; it goes when the lab's report comes. Elsewhere (a log, report.txt),
+    nothing."""
+    if not sys.stdout.isatty():
+        return contextlib.nullcontext()
+    return progress_build.Ticking(progress_build.Line(), f"grading {lab}: running its tests")
+
+
+def store_result(
+    store: pathlib.Path, lab: str, rows: list[Row], built: bool, build: str
+) -> progress_store.Result:
+    """Keep what `make progress` shows of a lab's grade (tools/progress_store.py)."""
+    score, total = lab_score(rows)
+    graded = [r for r in rows if r.graded]
+    try:
+        manifest = manifests.load(lab)
+    except manifests.ManifestError:
+        manifest = None
+    groups = group_failures(manifest, rows) if built else []
+    first = groups[0].first if groups else None
+    if not built:
+        next_test, lesson = "(build)", f"{lab} does not compile: make test LAB={lab} shows why"
+    else:
+        next_test, lesson = (first.name, first.lesson) if first else ("", "")
+    result = progress_store.Result(
+        lab=lab,
+        score=score,
+        total=total,
+        passed=sum(1 for r in graded if r.passed),
+        runs=len(graded),
+        next_test=next_test,
+        next_lesson=lesson,
+        built=built,
+        build=build,
+        fingerprint=progress_store.fingerprint(lab),
+        when=progress_store.now(),
+        next_todo=todo_name(groups[0].key) if groups else "",
+    )
+    progress_store.save(store, result)
+    return result
 
 
 def main() -> int:
@@ -630,6 +725,12 @@ def main() -> int:
         help="run black-box tests once, without their short-I/O twin (make check's sanitizer and "
         "stack-mine steps: the main build already ran every twin)",
     )
+    parser.add_argument(
+        "--store",
+        default="",
+        help="keep each whole lab's result in DIR/<lab>.json for make progress "
+        "(tools/progress_store.py)",
+    )
     args = parser.parse_args()
 
     build = pathlib.Path(args.build).resolve()
@@ -638,29 +739,29 @@ def main() -> int:
     chosen = [lab for lab in args.labs.split(",") if lab] or manifests.names()
     all_rows: list[Row] = []
     table, unbuilt, start = [], [], ""
+    print_header(build, args.plain_only)
     for lab in chosen:
-        rows, built = grade_lab(
-            build, lab, args.reference, args.jobs, ref_build, None, only, args.plain_only
-        )
-        if args.summary:
-            score, total = lab_score(rows)
-        else:
+        with grading_line(lab):
+            rows, built = grade_lab(
+                build, lab, args.reference, args.jobs, ref_build, None, only, args.plain_only
+            )
+        if args.store and not args.reference and not only:
+            described = build_description(build, args.plain_only)
+            store_result(pathlib.Path(args.store), lab, rows, built, described)
+        if not args.summary:
             groups = print_lab(lab, rows, built, quiet_mode(args), args.verbose)
-            score, total = lab_score(rows)
             if not built:
                 unbuilt.append(lab)
             if not start and groups:
                 start = start_here(lab, groups, built)
-        table.append((lab, score, total))
+        table.append((lab, score_text(rows)))
         all_rows += rows
-    width = max(len(lab) for lab, _, _ in table)
+    width = max(len(lab) for lab, _ in table)
     print(paint("score", "1"))
-    for lab, score, total in table:
-        print(f"  {lab:<{width}}  {fmt(score)}/{fmt(total)}")
+    for lab, text in table:
+        print(f"  {lab:<{width}}  {text}")
     if len(table) > 1:
-        score = sum(s for _, s, _ in table)
-        total = sum(t for _, _, t in table)
-        print(f"  {'total':<{width}}  {fmt(score)}/{fmt(total)}")
+        print(f"  {'total':<{width}}  {score_text(all_rows)}")
     if args.results:
         write_results(pathlib.Path(args.results), all_rows)
         print(f"\nwrote {args.results}/results.json and junit.xml (every test's whole output)")

@@ -57,9 +57,12 @@ def table(kind: str, graded: dict[str, ctest.GradedInfo]) -> list[str]:
         checks, read = split_lesson(info.lesson)
         half = f"{info.points / 2:g}"
         points = str(info.points) if kind == "unit" else f"{info.points} ({half} + {half})"
+        if info.bonus:
+            points = f"+{points} bonus"
         lines.append(f"| `{name}` | {points} | {cell(checks)} | {cell(read)} |")
-    total = sum(info.points for info in graded.values())
-    lines.append(f"| **total** | **{total}** | | |")
+    total = sum(info.points for info in graded.values() if not info.bonus)
+    bonus = sum(info.points for info in graded.values() if info.bonus)
+    lines.append(f"| **total** | **{total}**" + (f" (+{bonus} bonus)" if bonus else "") + " | | |")
     return lines
 
 

@@ -1,27 +1,253 @@
 #!/usr/bin/env python3
-"""make hint LAB=...: print the "Hints" section of a lab's chapter (its manifest's "chapter")."""
+"""make hint LAB=... [N=k]: one hint, in steps, for the function of your first failing test.
+
+    hint.py [--store DIR] [--for NAME] LAB [N]   hint N (default 1) for the first failing test
+    hint.py --check                              every chapter's hints: well formed, one topic for
+                                                 every function with a TODO, no solution given away
+
+The hints live in each chapter's "Hints" section (lab.json's "chapter"), one topic per function
+(or a few functions that go together), each a numbered list of steps: 1 is a nudge, the last is
+nearly the answer, in words, never the code of the solution:
+
+    ## Hints
+    (anything: shown by no command, read in the chapter)
+    ### `listen_tcp`, `bound_port`
+    1. the nudge ...
+    2. ...
+       (a step may go on over several lines)
+    ### Whatever the test
+    - hints for every function (shown under each hint as "more in the chapter")
+
+Which function: the first failing test of the lab's last result (make test and make watch keep it,
+tools/progress_store.py): the TODO it waits on, else the function its lesson names first, else the
+one its test suite names (ListenTcp -> listen_tcp). Without a result: the chapter's first topic.
+--for NAME chooses a topic by the name of one of its functions.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import pathlib
 import re
 import sys
+import textwrap
+import time
 
-from kit import labs
+import progress_store
+from kit import labs as manifests
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+_STEP = re.compile(r"^(\d+)\.\s+(.*)$")
+_NAMES = re.compile(r"`([^`]+)`")
+_FUNCTION = re.compile(r"([A-Za-z_][\w:~]*)\s*\(")
+WIDTH = 100
 
 
-def main(lab):
-    readme = labs.load(lab).folder / labs.load(lab).chapter
-    if not readme.exists():
-        sys.exit(f"hint: {lab} has no README.md")
-    lines = readme.read_text().splitlines()
-    out, level = [], None
-    for line in lines:
-        heading = re.match(r"^(#+)\s+(.*)", line)
-        if heading and level is not None and len(heading.group(1)) <= level:
-            break
-        if heading and level is None and "hint" in heading.group(2).lower():
-            level = len(heading.group(1))
-        if level is not None:
-            out.append(line)
-    print("\n".join(out) if out else f"hint: no Hints section in {readme}")
+class Topic:
+    def __init__(self, title: str):
+        self.title = title
+        self.names = [n.split("(")[0].strip() for n in _NAMES.findall(title)]
+        self.steps: list[str] = []
+
+    @property
+    def label(self) -> str:
+        return ", ".join(self.names) or self.title
+
+
+def topics(lab: manifests.Lab) -> tuple[list[Topic], list[str]]:
+    """The chapter's hint topics, in order, and the problems of their form."""
+    chapter = lab.folder / lab.chapter
+    lines = chapter.read_text().splitlines() if chapter.exists() else []
+    found: list[Topic] = []
+    problems = []
+    inside = False
+    current: Topic | None = None
+    for number, line in enumerate(lines, 1):
+        if line.startswith("## "):
+            inside = line.strip().lower() == "## hints"
+            current = None
+            continue
+        if not inside:
+            continue
+        if line.startswith("### "):
+            current = Topic(line[4:].strip())
+            found.append(current)
+            continue
+        if current is None or not current.names:
+            continue
+        step = _STEP.match(line)
+        if step:
+            if int(step.group(1)) != len(current.steps) + 1:
+                problems.append(f"{chapter.name}:{number}: step {step.group(1)} out of order")
+            current.steps.append(step.group(2).strip())
+        elif line.startswith("   ") and current.steps:
+            current.steps[-1] += " " + line.strip()
+        elif line.strip() and current.steps:
+            problems.append(f"{chapter.name}:{number}: a topic holds numbered steps only")
+    for topic in found:
+        if topic.names and len(topic.steps) < 2:
+            problems.append(f"{lab.name}: hint topic '{topic.title}' has fewer than 2 steps")
+    if not any(t.names for t in found):
+        problems.append(f"{lab.name}: no hint topics (### `function` headings) in its Hints")
+    return found, problems
+
+
+def snake(suite: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", suite).lower()
+
+
+def choose(found: list[Topic], result: progress_store.Result | None, wanted: str) -> Topic:
+    """The topic of the function at fault (see the module's doc)."""
+    steps = [t for t in found if t.names and t.steps]
+    if wanted:
+        for topic in steps:
+            if any(wanted in (n, n.split("::")[-1]) for n in topic.names):
+                return topic
+        known = ", ".join(n for t in steps for n in t.names)
+        sys.exit(f"hint: no hint topic for '{wanted}'; there are: {known}")
+    if result is None or result.finished:
+        return steps[0]
+    todo = result.next_todo.split("::")[-1]
+    if todo:
+        for topic in steps:
+            if any(n.split("::")[-1] == todo for n in topic.names):
+                return topic
+    best: tuple[int, int, Topic] | None = None
+    for topic in steps:
+        for name in topic.names:
+            short = name.split("::")[-1]
+            for rank, word in ((0, name), (1 if "_" in short else 2, short)):
+                match = re.search(rf"(?<![\w:]){re.escape(word)}(?!\w)", result.next_lesson)
+                if match and (best is None or (rank, match.start()) < best[:2]):
+                    best = (rank, match.start(), topic)
+    if best is not None:
+        return best[2]
+    suite = snake(result.next_test.split("/")[-1].split(".")[0])
+    for topic in steps:
+        if any(suite == n.split("::")[-1] for n in topic.names):
+            return topic
+    return steps[0]
+
+
+def ago(when: float) -> str:
+    minutes = max(0, int(time.time() - when) // 60)
+    return "just now" if minutes == 0 else f"{minutes} min ago"
+
+
+def show(lab: manifests.Lab, store: pathlib.Path, n: int, wanted: str) -> int:
+    found, _ = topics(lab)
+    if not any(t.names and t.steps for t in found):
+        sys.exit(f"hint: {lab.name}/{lab.chapter} has no hints in steps")
+    result = progress_store.load(store, lab.name)
+    if result is not None and result.finished and not wanted:
+        print(f"every graded test of {lab.name} passes in your last result: no hint needed.")
+        print(f"(a hint anyway: make hint LAB={lab.name} FOR=function)")
+        return 0
+    topic = choose(found, result, wanted)
+    count = len(topic.steps)
+    k = max(1, n)
+    if k > count:
+        print(f"({topic.label} has {count} hints; the last one:)")
+        k = count
+    if wanted:
+        why = f"you asked for {wanted}"
+    elif result is None:
+        why = (
+            f"no result of {lab.name} yet (make test or make watch keeps one): "
+            "the lab's first function"
+        )
+    else:
+        why = f"your first failing test: {result.next_test}, {ago(result.when)}"
+        if result.fingerprint != progress_store.fingerprint(lab.name):
+            why += "; your files changed since: make test for a newer one"
+    print(f"hint {k} of {count} for {topic.label} ({why})")
+    print()
+    for line in textwrap.wrap(topic.steps[k - 1], WIDTH - 2):
+        print(f"  {line}")
+    print()
+    more = f"make hint LAB={lab.name} N={k + 1}" if k < count else "that was the last hint"
+    section = re.search(r"README\s*(§[^);]*)", result.next_lesson if result else "")
+    read = f"{lab.name}/{lab.chapter}" + (f" {section.group(1).strip()}" if section else "")
+    print(f"next: {more}; read {read}; every hint: the chapter's Hints section")
+    return 0
+
+
+# --- make check: the hints are well formed and give no solution away -----------------------------
+
+
+def regions(path: pathlib.Path) -> list[tuple[str, list[str]]]:
+    """(function, its solution's code lines) of every BEGIN SOLUTION region of a solution file."""
+    found, function, inside, code = [], "", False, []
+    for line in path.read_text().splitlines():
+        if line and not line[0].isspace() and not line.startswith(("//", "#", "}")):
+            match = _FUNCTION.search(line)
+            if match and not line.rstrip().endswith(";"):
+                function = match.group(1)
+        stripped = line.strip()
+        if "// BEGIN SOLUTION" in line:
+            inside, code = True, []
+        elif "// END SOLUTION" in line:
+            inside = False
+            found.append((function, code))
+        elif inside and stripped and not stripped.startswith("//") and len(stripped) > 3:
+            code.append(" ".join(stripped.split()))
+    return found
+
+
+def check() -> int:
+    problems = []
+    for lab in manifests.all_labs():
+        found, form = topics(lab)
+        problems += form
+        named = {n for t in found for n in t.names} | {
+            n.split("::")[-1] for t in found for n in t.names
+        }
+        for name in lab.student:
+            path = lab.solutions / name
+            if not path.exists():
+                continue
+            for function, code in regions(path):
+                short = function.split("::")[-1]
+                if function not in named and short not in named:
+                    problems.append(f"{lab.name}: no hint topic names {function} ({name})")
+                if len(code) < 2:
+                    continue
+                for topic in found:
+                    for number, step in enumerate(topic.steps, 1):
+                        flat = " ".join(step.replace("`", "").split())
+                        given = [c for c in code if c in flat]
+                        if len(given) >= max(2, math.ceil(0.6 * len(code))):
+                            problems.append(
+                                f"{lab.name}: hint {number} of {topic.label} holds "
+                                f"{len(given)} of the {len(code)} lines of {function}'s solution"
+                            )
+    for problem in problems:
+        print(f"hint: {problem}")
+    labs = len(manifests.names())
+    print(
+        f"hint: {'every' if not problems else 'not every'} chapter's hints in steps ({labs} labs)"
+    )
+    return 1 if problems else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--store", default=str(ROOT / "build" / "progress"))
+    parser.add_argument("--for", dest="wanted", default="", help="the topic of this function")
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("lab", nargs="?", default="")
+    parser.add_argument("n", nargs="?", default="1")
+    args = parser.parse_intermixed_args()
+    if args.check:
+        return check()
+    if args.lab not in manifests.names():
+        sys.exit(f"hint: no such lab: '{args.lab}' (the labs are {' '.join(manifests.names())})")
+    if not args.n.isdigit():
+        sys.exit(f"hint: N must be a number (1, 2, ...), not '{args.n}'")
+    return show(manifests.load(args.lab), pathlib.Path(args.store), int(args.n), args.wanted)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    sys.exit(main())

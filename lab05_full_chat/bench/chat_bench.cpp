@@ -2,7 +2,7 @@
 //
 //   chat_bench --target NAME=KIND:PATH [--target ...] [--rows 10x10,100x10,1000x5,5000x5]
 //              [--runs 3] [--size 64] [--window 8] [--deliveries 300000 | --messages M]
-//              [--server-cpu 0]
+//              [--server-cpu 0] [--redis-server PROGRAM]
 //              [--log-dir DIR] [--tsv FILE] [--compare NAME]
 //   chat_bench --target ... --memory 10000          resident memory per idle client
 //   chat_bench --target ... --perf FILE             one run with `perf record` on the server
@@ -10,6 +10,10 @@
 // A target is NAME=KIND:PATH (KIND: chat for lab03's protocol, room for lab05's, redis), a server
 // the bench starts for every run, or NAME=KIND@HOST:PORT, a server already running that the bench
 // only connects to (no CPU or memory figures then, and lab05's room must be empty).
+// NAME=fedN:PATH is lab05's federation (README §7, 5b): N lab05 servers PATH, each started with
+// --redis on one redis-server (--redis-server, default: the one in PATH) that the bench starts
+// too, the clients spread over the N servers; NAME=room@HOST:PORT,PORT,... is one already running.
+// A federation's figures (CPU, memory) are those of all its processes, Redis included.
 //
 // For every row (N clients, K senders) and every run, each target in turn (A, B, C, A, B, C, ...)
 // is started fresh, gets its N clients, then the load of load.h: K senders, M messages of S bytes,
@@ -19,6 +23,7 @@
 // pinned to --server-cpu with taskset; run the bench itself pinned to another core (make bench
 // does: taskset -c 1), so that the two never share a core. README §6 of lab05 explains the rest.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -26,11 +31,12 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "deployment.h"
 #include "load.h"
 #include "perf_recording.h"
-#include "server_process.h"
 
 namespace {
 
@@ -44,7 +50,9 @@ constexpr const char* kUsage =
     "         (KIND: chat, room, redis; PATH: started by the bench, HOST:PORT: already running)\n"
     "         [--rows NxK,...] [--runs R] [--size S] [--window W] [--deliveries D | --messages M]\n"
     "         [--server-cpu C] [--log-dir DIR] [--tsv FILE] [--compare NAME]\n"
-    "         [--memory N] [--perf FILE] [--wrap 'CMD ARGS']\n";
+    "         [--memory N] [--perf FILE] [--wrap 'CMD ARGS'] [--redis-server PROGRAM]\n"
+    "       a federation of N lab05 servers through a Redis the bench starts: NAME=fedN:PATH;\n"
+    "       one already running: NAME=room@HOST:PORT,PORT,... (clients spread over the ports)\n";
 
 struct Row {
     int clients = 0;
@@ -66,6 +74,7 @@ struct Options {
     int memory = 0;
     std::string perf;
     std::vector<std::string> wrap;
+    std::string redis_server = "redis-server";  // a federation's broker
 };
 
 std::vector<std::string> split(const std::string& text, char by)
@@ -121,6 +130,8 @@ Options parse(int argc, char** argv)
             o.perf = value;
         } else if (flag == "--wrap") {
             o.wrap = split(value, ' ');
+        } else if (flag == "--redis-server") {
+            o.redis_server = value;
         } else {
             throw std::invalid_argument("unknown flag " + flag);
         }
@@ -180,10 +191,11 @@ std::string us(double value)
 // (a lab05 server would otherwise announce every departure to everyone still there).
 LoadResult run_once(const Options& o, const Target& target, const Row& row, bool profile)
 {
-    bench::ServerProcess server(target, start_options(o, target, row.clients));
+    bench::Deployment server(target, start_options(o, target, row.clients), o.redis_server);
     LoadResult result;
     {
-        bench::Crowd crowd(target.kind, server.host(), server.port(), row.clients, row.senders);
+        bench::Crowd crowd(target.kind, server.endpoints(), server.federated(), row.clients,
+                           row.senders);
         LoadConfig config;
         config.senders = row.senders;
         config.size = o.size;
@@ -223,7 +235,7 @@ int table(const Options& o, std::uint64_t fd_limit)
         tsv.open(o.tsv);
         tsv << "clients\tsenders\ttarget\trun\tdeliveries\tseconds\tdeliveries_per_s\tp50_us\tp99_"
                "us"
-               "\tmax_us\tserver_cpu\tbench_cpu\n";
+               "\tmax_us\tserver_cpu\tbench_cpu\tbroker_cpu\n";
     }
     std::vector<Row> rows;
     std::map<std::string, std::string> failed;  // target -> why; it is not run again
@@ -264,7 +276,8 @@ int table(const Options& o, std::uint64_t fd_limit)
                     tsv << row.clients << '\t' << row.senders << '\t' << target.name << '\t' << run
                         << '\t' << r.deliveries << '\t' << r.seconds << '\t'
                         << r.deliveries_per_second() << '\t' << r.p50_us << '\t' << r.p99_us << '\t'
-                        << r.max_us << '\t' << r.server_cpu << '\t' << r.bench_cpu << '\n';
+                        << r.max_us << '\t' << r.server_cpu << '\t' << r.bench_cpu << '\t'
+                        << r.broker_cpu << '\n';
                 }
             }
         }
@@ -306,6 +319,22 @@ int table(const Options& o, std::uint64_t fd_limit)
                         us(pick([](const LoadResult& r) { return r.max_us; })).c_str(), 100 * cpu,
                         100 * pick([](const LoadResult& r) { return r.bench_cpu; }));
         }
+        // A federation's Redis: its part of the federation's CPU time (the rest is its servers').
+        std::string brokers;
+        for (const Target& target : o.targets) {
+            const auto& runs = results[{row.clients, target.name}];
+            if (target.federated == 0 || runs.empty()) continue;
+            std::vector<double> shares;
+            for (const LoadResult& r : runs)
+                shares.push_back(r.server_cpu > 0 ? r.broker_cpu / r.server_cpu : 0);
+            char text[64];
+            std::snprintf(text, sizeof text, "%s%s %.0f%%", brokers.empty() ? "" : ", ",
+                          target.name.c_str(), 100 * median(shares));
+            brokers += text;
+        }
+        if (!brokers.empty()) {
+            std::printf("%7s %7s  (Redis's part of the CPU: %s)\n", "", "", brokers.c_str());
+        }
         if (rate.count(o.compare) != 0) {
             std::string line;
             for (const Target& target : o.targets) {
@@ -326,6 +355,26 @@ int table(const Options& o, std::uint64_t fd_limit)
     return failed.empty() ? 0 : 1;
 }
 
+// The server's RSS once it has settled (a federation's: every process of it, Redis included): a server may give memory back a while after its last
+// burst (lab05 does, after 250 ms of idleness, §3.4), so sample every 100 ms until the figure has
+// not fallen for a second, or 10 s have passed. An idle client is one that has been idle a while.
+long settled_rss_kib(const bench::Deployment& server)
+{
+    using namespace std::chrono;
+    const auto give_up = steady_clock::now() + seconds(10);
+    long lowest = server.rss_kib();
+    auto lowest_since = steady_clock::now();
+    while (steady_clock::now() < give_up && steady_clock::now() - lowest_since < seconds(1)) {
+        std::this_thread::sleep_for(milliseconds(100));  // sampling a figure, not waiting for an event
+        const long now = server.rss_kib();
+        if (now < lowest) {
+            lowest = now;
+            lowest_since = steady_clock::now();
+        }
+    }
+    return lowest;
+}
+
 int memory(const Options& o, std::uint64_t fd_limit)
 {
     if (static_cast<std::uint64_t>(o.memory) + 32 > fd_limit) {
@@ -337,20 +386,21 @@ int memory(const Options& o, std::uint64_t fd_limit)
     }
     std::printf(
         "\nresident memory (VmRSS) per idle client: %d clients connected, greeted and "
-        "quiet\n\n",
+        "quiet, the server's RSS settled (not falling for 1 s)\n\n",
         o.memory);
     std::printf("%-8s %14s %14s %12s\n", "server", "RSS before", "RSS after", "per client");
     int status = 0;
     for (const Target& target : o.targets) {
         try {
-            bench::ServerProcess server(target, start_options(o, target, o.memory));
+            bench::Deployment server(target, start_options(o, target, o.memory), o.redis_server);
             const long before = server.rss_kib();
             long after = 0;
             {
                 // Greeted and quiet (lab05: every join notice read), so that no output waits in
                 // the server's queues: what is left is what an idle client costs.
-                bench::Crowd crowd(target.kind, server.host(), server.port(), o.memory, 0);
-                after = server.rss_kib();
+                bench::Crowd crowd(target.kind, server.endpoints(), server.federated(), o.memory,
+                                   0);
+                after = settled_rss_kib(server);
                 server.stop();
             }
             std::printf("%-8s %10ld KiB %10ld KiB %8.2f KiB\n", target.name.c_str(), before, after,

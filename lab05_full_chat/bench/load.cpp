@@ -31,6 +31,8 @@ constexpr auto kStall = std::chrono::seconds(30);
 // (SOMAXCONN) never overflows (an overflowing queue drops SYNs, and the kernel retries after 1 s).
 constexpr int kConnectAhead = 128;
 constexpr std::string_view kChannel = "room";
+// A federation's marker line, said once on each server before a run (load.h).
+constexpr std::string_view kMarker = "sync:";
 
 std::runtime_error failure(const std::string& what)
 {
@@ -87,13 +89,14 @@ std::uint64_t raise_fd_limit()
     return limit.rlim_cur;
 }
 
-Crowd::Crowd(Kind kind, const std::string& host, std::uint16_t port, int clients, int senders)
-    : kind_(kind),
-      address_(kit::resolve_address(host, port)),
-      members_(clients),
-      epoll_(::epoll_create1(EPOLL_CLOEXEC))
+Crowd::Crowd(Kind kind, const std::vector<Endpoint>& endpoints, bool federated, int clients,
+             int senders)
+    : kind_(kind), members_(clients), epoll_(::epoll_create1(EPOLL_CLOEXEC))
 {
     if (!epoll_) throw failure("epoll_create1: " + std::string(std::strerror(errno)));
+    if (endpoints.empty()) throw failure("no server to connect to");
+    for (const Endpoint& endpoint : endpoints)
+        addresses_.push_back(kit::resolve_address(endpoint.host, endpoint.port));
     conns_.reserve(static_cast<std::size_t>(clients + senders));
     for (int i = 0; i < clients; ++i) {
         // Chat: the first K clients send on their own connection. Redis: see below.
@@ -106,11 +109,22 @@ Crowd::Crowd(Kind kind, const std::string& host, std::uint16_t port, int clients
     }
     pump_until([&] { return ready_ == static_cast<std::uint64_t>(clients); },
                "a greeting for every client (" + std::to_string(clients) + ")");
-    if (kind_ == Kind::Room) {
+    const std::uint64_t n = static_cast<std::uint64_t>(clients);
+    if (kind_ != Kind::Redis && federated) {
+        // One marker said on each server (by its first client); every other client hears it
+        // after whatever that server announced before it (load.h).
+        const std::uint64_t servers = std::min<std::uint64_t>(addresses_.size(), n);
+        for (std::size_t s = 0; s < servers; ++s) {
+            conns_[s].out = std::string(kMarker) + std::to_string(s) + "\n";
+            flush(s);
+        }
+        pump_until([&] { return markers_seen_ == servers * (n - 1); },
+                   "the markers said on each server (" + std::to_string(servers * (n - 1)) +
+                       " heard so far: " + std::to_string(markers_seen_) + ")");
+    } else if (kind_ == Kind::Room) {
         // Every pair of members makes one join notice, to the one who came first, whatever the
         // order the server accepted them in: N(N-1)/2 in all. A run starts when all are read,
         // so that the room is quiet.
-        const std::uint64_t n = static_cast<std::uint64_t>(clients);
         pump_until([&] { return joins_seen_ == n * (n - 1) / 2; },
                    "the join notices (" + std::to_string(n * (n - 1) / 2) + ")");
     }
@@ -125,12 +139,14 @@ Crowd::~Crowd() = default;
 void Crowd::connect_one(int member, int sender)
 {
     const std::string which = " (client " + std::to_string(conns_.size() + 1) + ")";
-    kit::Fd fd(::socket(address_.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const kit::SocketAddress& address =
+        addresses_[member < 0 ? 0 : static_cast<std::size_t>(member) % addresses_.size()];
+    kit::Fd fd(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) throw failure("socket: " + std::string(std::strerror(errno)) + which);
     // A blocking connect: on loopback it returns once the kernel completed the handshake (the
     // server need not have accepted yet); then the socket turns nonblocking for the event loop.
-    if (::connect(fd.get(), address_.data(), address_.length) != 0) {
-        throw failure("connect to " + kit::to_string(address_) + which + ": " +
+    if (::connect(fd.get(), address.data(), address.length) != 0) {
+        throw failure("connect to " + kit::to_string(address) + which + ": " +
                       std::strerror(errno));
     }
     ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
@@ -220,7 +236,13 @@ std::size_t Crowd::on_chat_bytes(Conn& conn, std::string_view bytes, Clock::time
          used = end + 1) {
         std::string_view line = bytes.substr(used, end - used);
         if (const std::size_t says = line.find(kSays); says != std::string_view::npos) {
-            on_delivery(conn, line.substr(says + kSays.size()), now);
+            const std::string_view text = line.substr(says + kSays.size());
+            if (text.rfind(kMarker, 0) == 0 && senders_.empty()) {
+                ++other_lines_;
+                ++markers_seen_;
+            } else {
+                on_delivery(conn, text, now);
+            }
             continue;
         }
         ++other_lines_;
@@ -370,7 +392,7 @@ void Crowd::flush(std::size_t index)
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, conn.fd.get(), &event);
 }
 
-LoadResult Crowd::run(const LoadConfig& config, const ServerProcess& server)
+LoadResult Crowd::run(const LoadConfig& config, const Deployment& server)
 {
     if (!senders_.empty()) throw failure("a crowd runs once");
     if (config.senders < 1 || config.senders > members_ || config.window < 1 ||
@@ -393,6 +415,7 @@ LoadResult Crowd::run(const LoadConfig& config, const ServerProcess& server)
     latencies_us_.reserve(receivers_ * k * static_cast<std::uint64_t>(config.messages));
 
     const double server_cpu_0 = server.cpu_seconds();
+    const double broker_cpu_0 = server.broker_cpu_seconds();
     const double bench_cpu_0 = process_cpu_seconds();
     const auto start = Clock::now();
     for (std::size_t s = 0; s < k; ++s) {
@@ -402,6 +425,7 @@ LoadResult Crowd::run(const LoadConfig& config, const ServerProcess& server)
     pump_until([&] { return senders_done_ == k && replies_due_ == 0; },
                "deliveries (" + std::to_string(latencies_us_.size()) + " so far)");
     const double server_cpu_1 = server.cpu_seconds();
+    const double broker_cpu_1 = server.broker_cpu_seconds();
     const double bench_cpu_1 = process_cpu_seconds();
 
     LoadResult result;
@@ -410,6 +434,7 @@ LoadResult Crowd::run(const LoadConfig& config, const ServerProcess& server)
     const double wall = std::chrono::duration<double>(Clock::now() - start).count();
     result.server_cpu = (server_cpu_1 - server_cpu_0) / wall;
     result.bench_cpu = (bench_cpu_1 - bench_cpu_0) / wall;
+    result.broker_cpu = (broker_cpu_1 - broker_cpu_0) / wall;
     result.max_us = *std::max_element(latencies_us_.begin(), latencies_us_.end());
     result.p99_us = percentile(latencies_us_, 0.99);
     result.p50_us = percentile(latencies_us_, 0.50);

@@ -14,6 +14,13 @@
 /// (`<sender>:<seq>:xxxx...`, S bytes), and each receiver must see each sender's numbers exactly
 /// once and in order (a gap is a loss, a repeat a duplicate), with the payload's bytes intact.
 /// The first wrong delivery ends the run with an error that says which.
+///
+/// **A federation** (several lab05 servers sharing one room through Redis): client i connects to
+/// server i mod S, and every delivery is checked the same way, so a line said on one server must
+/// reach every client on every server, each sender's lines in order. The room is quiet before a
+/// run when one marker line said on each server (`sync:<server>`) has reached every client: the
+/// servers publish in order, so whatever a server announced before its marker (the join notices)
+/// has arrived too. (One server needs no marker: its N(N-1)/2 join notices are counted.)
 #pragma once
 
 #include <chrono>
@@ -25,7 +32,7 @@
 
 #include "common/address.h"
 #include "common/fd.h"
-#include "server_process.h"
+#include "deployment.h"
 
 namespace bench {
 
@@ -44,17 +51,21 @@ struct LoadResult {
     double p50_us = 0, p99_us = 0, max_us = 0;  ///< latency of a delivery
     double server_cpu = 0;  ///< share of one core the server used during the run (1 = 100%)
     double bench_cpu = 0;   ///< the same for this process, the load generator
+    double broker_cpu = 0;  ///< the same for a federation's Redis (part of server_cpu)
     [[nodiscard]] double deliveries_per_second() const { return deliveries / seconds; }
 };
 
-/// @brief N clients connected to one server, each greeted (welcomed, or its SUBSCRIBE confirmed),
-/// with the server's join notices (lab05) all read: a quiet room, ready for a run.
+/// @brief N clients connected to one server (or spread over a federation's), each greeted
+/// (welcomed, or its SUBSCRIBE confirmed), with the server's join notices (lab05) all read: a
+/// quiet room, ready for a run.
 class Crowd {
 public:
-    /// @brief Connect @p clients clients (and, for Redis, one publishing connection for each of
-    /// the first @p senders: a subscribed RESP2 connection may not PUBLISH).
+    /// @brief Connect @p clients clients, client i to @p endpoints [i mod size] (and, for Redis,
+    /// one publishing connection for each of the first @p senders: a subscribed RESP2 connection
+    /// may not PUBLISH). @p federated: the endpoints share one room (markers make it quiet).
     /// @throws std::runtime_error when the server refuses, misbehaves or stalls for 30 s.
-    Crowd(Kind kind, const std::string& host, std::uint16_t port, int clients, int senders);
+    Crowd(Kind kind, const std::vector<Endpoint>& endpoints, bool federated, int clients,
+          int senders);
     ~Crowd();
     Crowd(const Crowd&) = delete;
     Crowd& operator=(const Crowd&) = delete;
@@ -62,7 +73,7 @@ public:
     /// @brief Run @p config on this crowd (once: message numbers start at 0).
     /// @throws std::runtime_error on a lost, duplicated, reordered or damaged delivery, on any
     /// error line from the server, or when nothing moves for 30 s.
-    LoadResult run(const LoadConfig& config, const ServerProcess& server);
+    LoadResult run(const LoadConfig& config, const Deployment& servers);
 
     /// @brief Messages received that were not deliveries (notices, welcomes, confirmations).
     [[nodiscard]] std::uint64_t other_lines() const { return other_lines_; }
@@ -82,12 +93,13 @@ private:
     void flush(std::size_t index);
 
     Kind kind_;
-    kit::SocketAddress address_;
+    std::vector<kit::SocketAddress> addresses_;  // client i connects to [i mod size]
     int members_ = 0;
     kit::Fd epoll_;
     std::vector<Conn> conns_;
-    std::uint64_t ready_ = 0;       // clients welcomed / subscribed
-    std::uint64_t joins_seen_ = 0;  // lab05's "* ... joined" notices read
+    std::uint64_t ready_ = 0;         // clients welcomed / subscribed
+    std::uint64_t joins_seen_ = 0;    // lab05's "* ... joined" notices read
+    std::uint64_t markers_seen_ = 0;  // a federation's "sync:<server>" lines read
     std::uint64_t other_lines_ = 0;
     // The run's state.
     LoadConfig config_;

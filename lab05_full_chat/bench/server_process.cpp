@@ -5,7 +5,9 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +65,51 @@ std::string tail_of(const std::string& path)
     return out.empty() ? "(nothing on its stderr)" : out;
 }
 
+// The size of the file at @p path now (0 if it does not exist): where the next run's lines start
+// in a stderr log that every run appends to.
+off_t size_of(const std::string& path)
+{
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_size : 0;
+}
+
+// Wait until @p text appears in the file @p path after @p offset, or @p deadline passes, or
+// @p server_stdout hangs up (the server ended). inotify tells when the file grows: no sleep.
+// Returns true when the text came.
+bool wait_for_text(const std::string& path, off_t offset, const std::string& text,
+                   int server_stdout, Clock::time_point deadline)
+{
+    kit::Fd watch(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
+    if (!watch || ::inotify_add_watch(watch.get(), path.c_str(), IN_MODIFY) < 0) {
+        throw std::runtime_error(errno_text("inotify on " + path));
+    }
+    std::ifstream in(path);
+    in.seekg(offset);
+    std::string seen;
+    for (;;) {
+        // Everything written so far (the watch was set before this read: nothing is missed).
+        char buffer[4096];
+        in.clear();
+        while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+            seen.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (seen.find(text) != std::string::npos) return true;
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) return false;
+        pollfd p[2] = {{watch.get(), POLLIN, 0}, {server_stdout, POLLIN, 0}};
+        if (::poll(p, 2, static_cast<int>(left.count())) <= 0) continue;
+        if ((p[0].revents & POLLIN) != 0) {
+            char events[4096];
+            while (::read(watch.get(), events, sizeof events) > 0) {
+            }
+        }
+        if ((p[1].revents & (POLLIN | POLLHUP)) != 0) {
+            char rest[4096];  // its stdout after the ready line: nothing expected, end of it = exit
+            if (::read(server_stdout, rest, sizeof rest) <= 0) return false;
+        }
+    }
+}
+
 std::vector<std::string> command_line(const Target& target, const StartOptions& options,
                                       std::uint16_t redis_port)
 {
@@ -95,6 +142,7 @@ std::vector<std::string> command_line(const Target& target, const StartOptions& 
     } else {
         argv.insert(argv.end(), {"--host", "127.0.0.1", "--port", "0"});
     }
+    argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
     return argv;
 }
 
@@ -103,8 +151,8 @@ std::vector<std::string> command_line(const Target& target, const StartOptions& 
 Target parse_target(const std::string& spec)
 {
     const std::string usage =
-        "a target is NAME=KIND:PATH or NAME=KIND@HOST:PORT (KIND: chat, room "
-        "or redis), not '" +
+        "a target is NAME=KIND:PATH, NAME=KIND@HOST:PORT[,PORT...] (KIND: chat, room or redis) or "
+        "NAME=fedN:PATH (N lab05 servers federated through Redis), not '" +
         spec + "'";
     const std::size_t equals = spec.find('=');
     const std::size_t split =
@@ -121,9 +169,19 @@ Target parse_target(const std::string& spec)
         target.kind = Kind::Room;
     } else if (kind == "redis") {
         target.kind = Kind::Redis;
+    } else if (kind.rfind("fed", 0) == 0 && kind.size() > 3 &&
+               kind.find_first_not_of("0123456789", 3) == std::string::npos) {
+        // fedN: lab05's room, on N servers sharing it through Redis.
+        target.kind = Kind::Room;
+        target.federated = std::stoi(kind.substr(3));
+        if (target.federated < 1 || target.federated > 16 || spec[split] != ':') {
+            throw std::invalid_argument("fedN wants N from 1 to 16 and a PATH (fedN:PATH), not '" +
+                                        spec + "'");
+        }
     } else {
-        throw std::invalid_argument("unknown target kind '" + kind +
-                                    "' (chat: lab03's protocol, room: lab05's, redis: pub/sub)");
+        throw std::invalid_argument(
+            "unknown target kind '" + kind +
+            "' (chat: lab03's protocol, room: lab05's, redis: pub/sub, fedN: lab05 federated)");
     }
     if (spec[split] == ':') {
         target.path = spec.substr(split + 1);
@@ -136,9 +194,22 @@ Target parse_target(const std::string& spec)
     if (target.host.size() > 2 && target.host.front() == '[' && target.host.back() == ']') {
         target.host = target.host.substr(1, target.host.size() - 2);  // [::1]:8888
     }
-    const unsigned long port = std::stoul(address.substr(colon + 1));
-    if (port == 0 || port > 65535) throw std::invalid_argument(usage);
-    target.port = static_cast<std::uint16_t>(port);
+    std::istringstream ports(address.substr(colon + 1));
+    for (std::string text; std::getline(ports, text, ',');) {
+        const unsigned long port =
+            text.empty() || text.find_first_not_of("0123456789") != std::string::npos
+                ? 0
+                : std::stoul(text);
+        if (port == 0 || port > 65535) throw std::invalid_argument(usage);
+        target.ports.push_back(static_cast<std::uint16_t>(port));
+    }
+    if (target.ports.empty()) throw std::invalid_argument(usage);
+    if (target.ports.size() > 1 && target.kind != Kind::Room) {
+        throw std::invalid_argument(
+            "several ports make a federation of lab05 servers: KIND room, "
+            "not '" +
+            spec + "'");
+    }
     return target;
 }
 
@@ -147,11 +218,15 @@ ServerProcess::ServerProcess(const Target& target, const StartOptions& options)
 {
     if (target.path.empty()) {  // already running: connect to it, nothing to start
         host_ = target.host;
-        port_ = target.port;
+        port_ = target.ports.front();
         host_given_ = true;
         return;
     }
+    if (!options.ready_on_stderr.empty() && options.stderr_path.empty()) {
+        throw std::invalid_argument("waiting for a line on a server's stderr needs its log file");
+    }
     for (int attempt = 1;; ++attempt) {
+        const off_t log_start = options.stderr_path.empty() ? 0 : size_of(options.stderr_path);
         const std::uint16_t redis_port = target.kind == Kind::Redis ? free_port() : 0;
         const std::vector<std::string> args = command_line(target, options, redis_port);
         int out[2];
@@ -213,6 +288,14 @@ ServerProcess::ServerProcess(const Target& target, const StartOptions& options)
                 }
             }
         }
+        if (up && !options.ready_on_stderr.empty() &&
+            !wait_for_text(options.stderr_path, log_start, options.ready_on_stderr, stdout_.get(),
+                           deadline)) {
+            const std::string how = stop();
+            throw std::runtime_error(target.name + " (" + target.path + ") listened, but never " +
+                                     "logged '" + options.ready_on_stderr + "' (" + how +
+                                     "); its stderr:" + tail_of(stderr_path_));
+        }
         if (up) return;
         const std::string how = stop();
         if (target.kind == Kind::Redis && ended && attempt < 3) continue;  // port taken: retry
@@ -253,10 +336,17 @@ double ServerProcess::cpu_seconds() const
     return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+void ServerProcess::terminate()
+{
+    if (pid_ <= 0 || terminated_) return;
+    ::kill(pid_, SIGTERM);
+    terminated_ = true;
+}
+
 std::string ServerProcess::stop()
 {
     if (pid_ <= 0) return "not running";
-    ::kill(pid_, SIGTERM);
+    terminate();
     const auto deadline = Clock::now() + kStopDeadline;
     int status = 0;
     pid_t done = 0;
@@ -280,6 +370,7 @@ std::string ServerProcess::stop()
         how = std::string("killed by SIG") + ::sigabbrev_np(WTERMSIG(status));
     }
     pid_ = -1;
+    terminated_ = false;
     stdout_.reset();
     return how;
 }

@@ -30,25 +30,38 @@ enum class Kind {
 /// @brief A server to measure: `NAME=KIND:PATH` on the command line, e.g.
 /// `lab05=room:build/bin/solutions/lab05_full_chat/chat_server` or `redis=redis:redis-server`;
 /// or one that is already running, `NAME=KIND@HOST:PORT` (e.g. `lab05=room@127.0.0.1:8888`).
+///
+/// Two more forms measure lab05's federation (README §7, 5b: one room, several servers, Redis
+/// between them): `NAME=fedN:PATH` (e.g. `fed3=fed3:.../chat_server`) is N lab05 servers the bench
+/// starts with `--redis` on one `redis-server` it starts too; `NAME=room@HOST:PORT,PORT,...` is a
+/// federation already running. Either way the clients are spread over the servers in turn
+/// (client i on server i mod N), and every client must hear every other one, wherever it is.
 struct Target {
     std::string name;  ///< the column of the table
     Kind kind = Kind::Chat;
-    std::string path;        ///< the program (found in PATH if it has no '/'); empty when running
-    std::string host;        ///< the running server's address (when path is empty)
-    std::uint16_t port = 0;  ///< the running server's port (when path is empty)
+    std::string path;  ///< the program (found in PATH if it has no '/'); empty when running
+    std::string host;  ///< the running servers' address (when path is empty)
+    std::vector<std::uint16_t> ports;  ///< the running servers' ports (when path is empty)
+    int federated = 0;  ///< fedN: N lab05 servers federated through Redis; 0: not a federation
 };
 
-/// @brief Parse `NAME=KIND:PATH` or `NAME=KIND@HOST:PORT` (KIND: chat, room or redis).
+/// @brief Parse `NAME=KIND:PATH`, `NAME=KIND@HOST:PORT[,PORT...]` (KIND: chat, room or redis) or
+/// `NAME=fedN:PATH` (N from 1 to 16).
 /// @throws std::invalid_argument saying what is wrong.
 Target parse_target(const std::string& spec);
 
 /// @brief How to start a server.
 struct StartOptions {
-    int cpu = -1;                   ///< pin it to this core with taskset(1); -1: do not pin
-    std::vector<std::string> wrap;  ///< run it under this command (valgrind ...), or nothing
-    std::string stderr_path;        ///< its stderr goes here (appended); empty: /dev/null
-    std::string work_dir = "/tmp";  ///< Redis's --dir (nothing is saved there: --save '')
-    int max_clients = 20000;        ///< Redis's --maxclients (its default, 10000, is too few)
+    int cpu = -1;                         ///< pin it to this core with \man{taskset,1}; -1: do not pin
+    std::vector<std::string> wrap;        ///< run it under this command (valgrind ...), or nothing
+    std::string stderr_path;              ///< its stderr goes here (appended); empty: /dev/null
+    std::string work_dir = "/tmp";        ///< Redis's `--dir` (nothing is saved there: `--save ''`)
+    int max_clients = 20000;              ///< Redis's `--maxclients` (its default, 10000, is too few)
+    std::vector<std::string> extra_args;  ///< after the usual ones (a federated server's `--redis`)
+    /// When not empty: after its ready line, also wait until the server writes this text on its
+    /// stderr (a federated lab05 server's "joined the federation" log line), which needs
+    /// stderr_path. Watched with inotify on the log file: a wait on the real event, not a sleep.
+    std::string ready_on_stderr;
 };
 
 /// @brief One running server. Stopped (SIGTERM, then SIGKILL after a deadline) and reaped by
@@ -76,7 +89,11 @@ public:
     [[nodiscard]] long rss_kib() const;
     /// @brief User + system CPU seconds it has used so far (/proc/PID/stat).
     [[nodiscard]] double cpu_seconds() const;
-    /// @brief SIGTERM, wait up to 10 s for it to exit (then SIGKILL), reap it.
+    /// @brief Send SIGTERM now, without waiting (stop() then only waits): several servers of a
+    /// federation go down together instead of each hearing of the others' departures.
+    void terminate();
+    /// @brief SIGTERM (unless terminate() sent it), wait up to 10 s for it to exit (then
+    /// SIGKILL), reap it.
     /// @return how it ended: "exit 0", "exit 1", "killed by SIGKILL after 10 s", ...
     std::string stop();
 
@@ -85,6 +102,7 @@ private:
     std::string host_ = "127.0.0.1";
     std::uint16_t port_ = 0;
     bool host_given_ = false;
+    bool terminated_ = false;
     kit::Fd stdout_;  // the read end of the child's stdout: the ready line, then drained at stop
     std::string stderr_path_;
 };

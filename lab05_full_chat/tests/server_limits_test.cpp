@@ -110,7 +110,7 @@ GRADED_TEST_P(Fairness, AFloodDoesNotHoldUpAnotherClientsLine, 5,
     // the pinger's line. When the server runs again it finds both clients readable, the flooder
     // first. The watcher hears everyone, in the order the server read them: the ping must come
     // before the last line of the flood. (Under 256 KiB in all: nobody is dropped for it.)
-    server.process.send_signal(SIGSTOP);
+    server.process.pause();  // returns once the server is stopped, not merely signalled
     // In one send, so that the kernel packs the flood into a few large segments: then it all
     // fits in the server's receive queue, where no later arrival makes a new edge for it.
     constexpr int kFloodLines = 90;
@@ -121,7 +121,7 @@ GRADED_TEST_P(Fairness, AFloodDoesNotHoldUpAnotherClientsLine, 5,
     const std::size_t taken = n > 0 ? static_cast<std::size_t>(n) : 0;
     const int queued = static_cast<int>((taken + 999) / 1000);  // lines begun before the ping
     pinger.send_line("ping");
-    server.process.send_signal(SIGCONT);
+    server.process.resume();
     if (taken < flood.size()) flooder.send_raw(flood.substr(taken));  // what the kernel left
     int flood_before_ping = 0;
     for (;;) {

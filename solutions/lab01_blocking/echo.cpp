@@ -19,6 +19,7 @@ std::size_t echo_session(const kit::Fd& client)
     // | received. Stop when recv_some says Eof or PeerGone, or send_all says PeerGone. Return the
     // | number of bytes echoed. See README §5.
     // STUB: kit::todo("echo_session", client);
+    //! [echo_session]
     std::array<char, 16 * 1024> buffer;
     std::size_t echoed = 0;
     while (true) {
@@ -28,6 +29,7 @@ std::size_t echo_session(const kit::Fd& client)
         if (net::send_all(client, received) != kit::IoStatus::Ok) return echoed;
         echoed += got.bytes;
     }
+    //! [echo_session]
     // END SOLUTION
 }
 
@@ -38,6 +40,7 @@ void serve_forever(const kit::Fd& listener)
     // | EINTR and ECONNABORTED (a client that gave up before we accepted it); throw kit::SysError
     // | for other errors. See README §5.
     // STUB: kit::todo("serve_forever", listener);
+    //! [serve_forever]
     while (true) {
         kit::SocketAddress peer;
         peer.length = sizeof peer.storage;
@@ -52,6 +55,7 @@ void serve_forever(const kit::Fd& listener)
         const std::size_t echoed = echo_session(client);
         std::fprintf(stderr, "client %s left after %zu bytes\n", who.c_str(), echoed);
     }
+    //! [serve_forever]
     // END SOLUTION
 }
 

@@ -21,6 +21,7 @@ kit::Fd listen_tcp(const std::string& host, std::uint16_t port, int backlog)
     // | bind it to address and listen with backlog. Throw kit::SysError("bind(" + where + ")", errno)
     // | (and likewise for the other calls) when a call fails. See README §3.1.
     // STUB: kit::todo("listen_tcp", address, where, backlog);
+    //! [listen_tcp]
     kit::Fd sock(::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!sock) throw kit::SysError("socket(" + where + ")", errno);
 
@@ -38,6 +39,7 @@ kit::Fd listen_tcp(const std::string& host, std::uint16_t port, int backlog)
                             errno);
     }
     return sock;
+    //! [listen_tcp]
     // END SOLUTION
 }
 
@@ -80,6 +82,7 @@ kit::IoStatus send_all(const kit::Fd& sock, std::string_view data)
     // | send only part of it. Retry EINTR. Return PeerGone on EPIPE or ECONNRESET, throw
     // | kit::SysError for any other error. See README §4 (partial sends).
     // STUB: kit::todo("send_all", sock, data);
+    //! [send_all]
     while (!data.empty()) {
         const ssize_t n = ::send(sock.get(), data.data(), data.size(), MSG_NOSIGNAL);
         if (n >= 0) {
@@ -94,6 +97,7 @@ kit::IoStatus send_all(const kit::Fd& sock, std::string_view data)
                             err);
     }
     return kit::IoStatus::Ok;
+    //! [send_all]
     // END SOLUTION
 }
 
@@ -103,6 +107,7 @@ kit::IoResult recv_some(const kit::Fd& sock, std::span<char> buffer)
     // | {Ok, n}, 0 is {Eof, 0}, ECONNRESET is {PeerGone, 0}. Retry EINTR (a signal is not the end
     // | of the connection). Throw kit::SysError for other errors. See README §4 (EOF and EINTR).
     // STUB: kit::todo("recv_some", sock, buffer);
+    //! [recv_some]
     while (true) {
         const ssize_t n = ::recv(sock.get(), buffer.data(), buffer.size(), 0);
         if (n > 0) return {kit::IoStatus::Ok, static_cast<std::size_t>(n)};
@@ -112,6 +117,7 @@ kit::IoResult recv_some(const kit::Fd& sock, std::span<char> buffer)
         if (err == ECONNRESET) return {kit::IoStatus::PeerGone, 0};
         throw kit::SysError("recv(fd " + std::to_string(sock.get()) + ")", err);
     }
+    //! [recv_some]
     // END SOLUTION
 }
 

@@ -25,6 +25,7 @@ void LineBuffer::append(std::string_view bytes)
     // |   the '\n' (unless this piece already ended with it).
     // | Never store more than fits: the limit is what keeps memory bounded. See README §3.
     // STUB: kit::todo("LineBuffer::append", bytes);
+    //! [append]
     while (!bytes.empty()) {
         const std::size_t newline = bytes.find('\n');
         const bool ends_line = newline != std::string_view::npos;
@@ -53,6 +54,7 @@ void LineBuffer::append(std::string_view bytes)
         ready_.push_back({LineStatus::Line, std::move(partial_)});
         partial_.clear();  // a moved-from string is valid but unspecified: make it empty
     }
+    //! [append]
     // END SOLUTION
 }
 

@@ -19,12 +19,14 @@ void set_nonblocking(int fd)
     // | write them back with fcntl(fd, F_SETFL, ...). Throw kit::SysError("fcntl(F_GETFL, fd N)",
     // | errno) (and likewise for F_SETFL) if a call fails. Not F_GETFD: README §2.2 (mistake 1).
     // STUB: kit::todo("set_nonblocking", fd);
+    //! [set_nonblocking]
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags < 0) throw kit::SysError("fcntl(F_GETFL, fd " + std::to_string(fd) + ")", errno);
     // Write back every flag we read (O_APPEND, O_RDWR, ...) plus the one we want.
     if (::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
         throw kit::SysError("fcntl(F_SETFL, fd " + std::to_string(fd) + ", O_NONBLOCK)", errno);
     }
+    //! [set_nonblocking]
     // END SOLUTION
 }
 
@@ -47,6 +49,7 @@ kit::IoResult read_some(int fd, std::span<char> buffer)
     // | connection), ECONNRESET is {PeerGone, 0}. Retry EINTR. Throw kit::SysError for any other
     // | errno. See README §2.3.
     // STUB: kit::todo("read_some", fd, buffer);
+    //! [read_some]
     while (true) {
         const ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n > 0) return {kit::IoStatus::Ok, static_cast<std::size_t>(n)};
@@ -57,6 +60,7 @@ kit::IoResult read_some(int fd, std::span<char> buffer)
         if (err == ECONNRESET) return {kit::IoStatus::PeerGone, 0};
         throw kit::SysError("read(fd " + std::to_string(fd) + ")", err);
     }
+    //! [read_some]
     // END SOLUTION
 }
 
@@ -68,6 +72,7 @@ kit::IoResult write_some(int fd, std::string_view data)
     // | EAGAIN/EWOULDBLOCK is {WouldBlock, 0}, EPIPE/ECONNRESET is {PeerGone, 0}. Retry EINTR.
     // | Throw kit::SysError for any other errno. See README §2.3.
     // STUB: kit::todo("write_some", fd, data);
+    //! [write_some]
     bool is_socket = true;
     while (true) {
         // MSG_NOSIGNAL: a vanished peer is a status, not a SIGPIPE that kills the process.
@@ -86,6 +91,7 @@ kit::IoResult write_some(int fd, std::string_view data)
                                 std::to_string(data.size()) + " bytes)",
                             err);
     }
+    //! [write_some]
     // END SOLUTION
 }
 

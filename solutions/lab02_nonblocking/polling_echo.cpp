@@ -50,6 +50,7 @@ bool serve_client(Client& client)
     // |    front; WouldBlock: stop for this turn; PeerGone: return false.
     // | 3. Keep the client unless its input is done and its output is empty. See README §4.
     // STUB: kit::todo("serve_client", client);
+    //! [serve_client]
     if (!client.input_done && client.output.size() < kMaxPendingOutput) {
         std::array<char, 16 * 1024> buffer;
         const kit::IoResult got = nb::read_some(client.sock.get(), buffer);
@@ -76,6 +77,7 @@ bool serve_client(Client& client)
         client.output.erase(0, sent.bytes);  // maybe part of it: the rest waits for the next turn
     }
     return !(client.input_done && client.output.empty());
+    //! [serve_client]
     // END SOLUTION
 }
 
@@ -86,6 +88,7 @@ void serve_forever(const kit::Fd& listener)
     // | false for (std::erase_if), logging "client NAME left" on stderr. Never wait anywhere: that
     // | is the point of this lab — and its cost (README §5).
     // STUB: kit::todo("serve_forever", listener);
+    //! [serve_forever]
     nb::set_nonblocking(listener.get());
     std::vector<Client> clients;
     while (true) {
@@ -96,6 +99,7 @@ void serve_forever(const kit::Fd& listener)
             return true;  // erasing the Client closes its socket
         });
     }
+    //! [serve_forever]
     // END SOLUTION
 }
 

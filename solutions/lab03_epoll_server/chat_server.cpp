@@ -30,6 +30,7 @@ ChatServer::ChatServer(kit::Fd listener, Mode mode, kit::Fd stop)
     // | fails), then register the listener (key kListenerKey) and the stop fd (kStopKey) with
     // | watch(EPOLL_CTL_ADD, ...).
     // STUB: kit::todo("ChatServer::ChatServer (epoll_create1 and the first registrations)");
+    //! [setup]
     // A send to a vanished peer raises SIGPIPE, whose default action kills the whole room. Every
     // send already says MSG_NOSIGNAL; ignoring the signal as well guards any write we forget.
     kit::ignore_sigpipe();
@@ -41,6 +42,7 @@ ChatServer::ChatServer(kit::Fd listener, Mode mode, kit::Fd stop)
     if (!epoll_) throw kit::SysError("epoll_create1(EPOLL_CLOEXEC)", errno);
     watch(EPOLL_CTL_ADD, listener_.get(), kListenerKey, false);
     watch(EPOLL_CTL_ADD, stop_.get(), kStopKey, false);
+    //! [setup]
     // END SOLUTION
 }
 
@@ -52,6 +54,7 @@ void ChatServer::run()
     // | already: skip it) and call read_from() on EPOLLIN/EPOLLHUP/EPOLLERR, then flush() on
     // | EPOLLOUT if it is still alive. After each event, drop_dead_clients().
     // STUB: kit::todo("ChatServer::run (the epoll_wait loop)");
+    //! [run]
     std::array<epoll_event, 256> events;
     while (true) {
         const int ready =
@@ -76,6 +79,7 @@ void ChatServer::run()
             drop_dead_clients();
         }
     }
+    //! [run]
     // END SOLUTION
 }
 
@@ -88,6 +92,7 @@ void ChatServer::accept_clients()
     // | a log line on stderr, send_to(client, welcome_line(id)). In Mode::Lt return after one
     // | client (epoll_wait reports the listener again); in Mode::Et go on until EAGAIN.
     // STUB: kit::todo("ChatServer::accept_clients");
+    //! [accept_clients]
     while (true) {
         kit::SocketAddress peer;
         peer.length = sizeof peer.storage;
@@ -117,6 +122,7 @@ void ChatServer::accept_clients()
         send_to(client, welcome_line(id));
         if (mode_ == Mode::Lt) return;  // level-triggered: epoll_wait reports the rest of the queue
     }
+    //! [accept_clients]
     // END SOLUTION
 }
 
@@ -128,6 +134,7 @@ void ChatServer::read_from(Client& client)
     // | the reason and return (only this client ends). In Mode::Lt stop after one successful read;
     // | in Mode::Et you must go on until WouldBlock: no new edge comes for bytes already there.
     // STUB: kit::todo("ChatServer::read_from", client);
+    //! [read_from]
     std::array<char, kReadChunkBytes> buffer;
     while (true) {
         const kit::IoResult got = nb::read_some(client.sock.get(), buffer);
@@ -144,6 +151,7 @@ void ChatServer::read_from(Client& client)
         }
         if (mode_ == Mode::Lt) return;  // level-triggered: epoll_wait reports what is left
     }
+    //! [read_from]
     // END SOLUTION
 }
 
@@ -153,12 +161,14 @@ void ChatServer::deliver(Client& sender, const nb::LineResult& line)
     // | (nothing is broadcast). A sender alone in the room gets kAloneLine. Otherwise every
     // | *other* client gets chat_line(sender.id, line.line), through send_to().
     // STUB: kit::todo("ChatServer::deliver", sender, line.line);
+    //! [deliver]
     if (line.status == nb::LineStatus::TooLong) return send_to(sender, kTooLongLine);
     if (clients_.size() == 1) return send_to(sender, kAloneLine);
     const std::string message = chat_line(sender.id, line.line);
     for (auto& [id, receiver] : clients_) {
         if (id != sender.id) send_to(receiver, message);
     }
+    //! [deliver]
     // END SOLUTION
 }
 
@@ -168,12 +178,14 @@ void ChatServer::send_to(Client& client, std::string_view bytes)
     // | and if more than kMaxQueuedBytes are still queued, mark_dead(client, ...): it does not
     // | read, and it may neither stall the room nor grow our memory without bound.
     // STUB: kit::todo("ChatServer::send_to", client, bytes);
+    //! [send_to]
     client.output.append(bytes);
     flush(client);
     if (client.output.size() > kMaxQueuedBytes) {
         mark_dead(client, "dropped: does not read, over " + std::to_string(kMaxQueuedBytes) +
                               " bytes queued");
     }
+    //! [send_to]
     // END SOLUTION
 }
 
@@ -185,6 +197,7 @@ void ChatServer::flush(Client& client)
     // | mark_dead and return. Then make the registration match: EPOLLOUT armed exactly while
     // | bytes are queued (watch(EPOLL_CTL_MOD, ...) when client.writable_armed must change).
     // STUB: kit::todo("ChatServer::flush", client);
+    //! [flush]
     while (!client.output.empty()) {
         const std::span<const char> pending = client.output.readable();
         const ssize_t n = ::send(client.sock.get(), pending.data(), pending.size(), MSG_NOSIGNAL);
@@ -208,6 +221,7 @@ void ChatServer::flush(Client& client)
         watch(EPOLL_CTL_MOD, client.sock.get(), client.id, want_writable);
         client.writable_armed = want_writable;
     }
+    //! [flush]
     // END SOLUTION
 }
 
@@ -217,6 +231,7 @@ void ChatServer::drop_dead_clients()
     // | epoll_ctl(EPOLL_CTL_DEL) its socket, log "client #<id> <why_dead>" on stderr, and erase it
     // | from clients_ (its kit::Fd closes the socket). Then clear dead_.
     // STUB: kit::todo("ChatServer::drop_dead_clients");
+    //! [drop_dead_clients]
     for (const std::uint64_t id : dead_) {
         const auto found = clients_.find(id);
         if (found == clients_.end()) continue;
@@ -232,6 +247,7 @@ void ChatServer::drop_dead_clients()
         clients_.erase(found);  // the kit::Fd closes the socket
     }
     dead_.clear();
+    //! [drop_dead_clients]
     // END SOLUTION
 }
 

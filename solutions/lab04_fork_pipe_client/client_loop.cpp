@@ -23,6 +23,7 @@ bool print_server_lines(int server_fd, nb::LineBuffer& from_server, std::FILE* o
     // | pop every complete line and print it plus "\n" to out (a TooLong line: a note on stderr
     // | instead). fflush(out) once at the end; return false if the server is gone. README §4.1.
     // STUB: kit::todo("print_server_lines", server_fd, from_server, out, chunk);
+    //! [print_server_lines]
     bool server_gone = false;
     bool drained = false;
     while (!server_gone && !drained) {
@@ -49,6 +50,7 @@ bool print_server_lines(int server_fd, nb::LineBuffer& from_server, std::FILE* o
     }
     std::fflush(out);
     return !server_gone;
+    //! [print_server_lines]
     // END SOLUTION
 }
 
@@ -102,6 +104,7 @@ ClientEnd run_client_loop(const kit::Fd& server, const kit::Fd& user_lines, std:
     // | take_user_lines (pipe) — ServerClosed when a server call says false. Return UserDone once
     // | the user is done and to_server is empty. See README §4.3.
     // STUB: kit::todo("run_client_loop", server, user_lines, out);
+    //! [run_client_loop]
     nb::LineBuffer from_server(kMaxServerLineBytes);
     nb::LineBuffer from_user(kMaxUserLineBytes);
     std::string to_server;
@@ -143,6 +146,7 @@ ClientEnd run_client_loop(const kit::Fd& server, const kit::Fd& user_lines, std:
         if (!flush_to_server(server.get(), to_server)) return ClientEnd::ServerClosed;
     }
     return ClientEnd::UserDone;
+    //! [run_client_loop]
     // END SOLUTION
 }
 

@@ -58,6 +58,7 @@ ReaderEnd forward_stdin_lines(int in_fd, int pipe_fd)
     // | TooLong line gets a note on stderr; write each other line plus "\n" with write_all. Never
     // | cut a byte off a line: the "\n" is already gone. See README §3.3 (mistake 15).
     // STUB: kit::todo("forward_stdin_lines", in_fd, pipe_fd, lines, chunk);
+    //! [forward_stdin_lines]
     bool input_ended = false;
     while (!input_ended) {
         const kit::IoResult got = nb::read_some(in_fd, chunk);
@@ -82,6 +83,7 @@ ReaderEnd forward_stdin_lines(int in_fd, int pipe_fd)
         }
     }
     return ReaderEnd::EndOfInput;
+    //! [forward_stdin_lines]
     // END SOLUTION
 }
 
@@ -94,6 +96,7 @@ StdinReader start_stdin_reader(std::span<const int> close_in_child)
     // | after an exception. In the parent: close the write end and return {pid, read end}.
     // | Throw kit::SysError if pipe2 or fork fails. See README §3.1-3.2 (mistakes 9 and 14).
     // STUB: kit::todo("start_stdin_reader", close_in_child);
+    //! [start_stdin_reader]
     int ends[2];
     if (::pipe2(ends, O_CLOEXEC) != 0) throw kit::SysError("pipe2(O_CLOEXEC)", errno);
     kit::Fd read_end(ends[0]);
@@ -124,6 +127,7 @@ StdinReader start_stdin_reader(std::span<const int> close_in_child)
     // The parent. The pipe reports EOF only when every write end is closed: ours too.
     write_end.reset();
     return StdinReader{pid, std::move(read_end)};
+    //! [start_stdin_reader]
     // END SOLUTION
 }
 
@@ -134,6 +138,7 @@ int stop_stdin_reader(StdinReader& reader, bool terminate)
     // | stdin for ever. Then waitpid(reader.pid, &status, 0), retrying EINTR, and throw
     // | kit::SysError for another error. Set reader.pid = -1 and return the status. See README §3.4.
     // STUB: kit::todo("stop_stdin_reader", terminate);
+    //! [stop_stdin_reader]
     if (terminate) ::kill(reader.pid, SIGTERM);
     int status = 0;
     while (::waitpid(reader.pid, &status, 0) < 0) {
@@ -143,6 +148,7 @@ int stop_stdin_reader(StdinReader& reader, bool terminate)
     }
     reader.pid = -1;
     return status;
+    //! [stop_stdin_reader]
     // END SOLUTION
 }
 

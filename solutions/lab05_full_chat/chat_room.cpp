@@ -38,6 +38,7 @@ void ChatRoom::on_line(ClientId id, std::string_view line)
     // | method with the arguments; any other name gets unknown_command_line(name). Anything else
     // | (the empty line too, as in lab03) is said: say(id, line).
     // STUB: kit::todo("ChatRoom::on_line", id, line);
+    //! [on_line]
     if (!contains(id)) return;
     if (line.size() >= 2 && line[0] == '/' && line[1] == '/') return say(id, line.substr(1));
     if (line.empty() || line.front() != '/') return say(id, line);
@@ -48,6 +49,7 @@ void ChatRoom::on_line(ClientId id, std::string_view line)
     if (equal_ignoring_case(command.name, "quit")) return quit(id);
     if (equal_ignoring_case(command.name, "help")) return help(id);
     out_.send(id, unknown_command_line(command.name));
+    //! [on_line]
     // END SOLUTION
 }
 
@@ -57,8 +59,10 @@ void ChatRoom::say(ClientId id, std::string_view text)
     // | say_line(name_of(id), text) ONCE and broadcast it to every member but id: a line per
     // | recipient would cost 1,000 allocations per message in a room of 1,000.
     // STUB: kit::todo("ChatRoom::say", id, text);
+    //! [say]
     if (members_.size() == 1) return out_.send(id, kAloneLine);
     broadcast(say_line(name_of(id), text), id);
+    //! [say]
     // END SOLUTION
 }
 

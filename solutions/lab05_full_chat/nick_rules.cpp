@@ -29,6 +29,7 @@ NickVerdict check_nick(std::string_view name)
     // | the locale, and a negative char (any byte >= 0x80 where char is signed) is undefined
     // | behaviour for it. README §4.5.
     // STUB: kit::todo("check_nick", name);
+    //! [check_nick]
     if (name.empty()) return NickVerdict::Missing;
     if (name.size() > kMaxNickBytes) return NickVerdict::TooLong;
     const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
@@ -40,6 +41,7 @@ NickVerdict check_nick(std::string_view name)
     // Reserved last: a reserved name is repeated in its error line, so it must be printable.
     if (is_reserved_nick(name)) return NickVerdict::Reserved;
     return NickVerdict::Ok;
+    //! [check_nick]
     // END SOLUTION
 }
 

@@ -20,6 +20,7 @@ Key Reactor::add(int fd, std::uint32_t events, Handler handler)
     // | naming epoll_ctl and the fd if it fails), then keep {fd, events, the handler on the heap
     // | (std::make_unique<Handler>)} in entries_ under that key and return it.
     // STUB: kit::todo("Reactor::add", fd, events, handler);
+    //! [add]
     const Key key = next_key_++;
     epoll_event event{};
     event.events = mask(events);
@@ -31,6 +32,7 @@ Key Reactor::add(int fd, std::uint32_t events, Handler handler)
     }
     entries_.emplace(key, Entry{fd, events, std::make_unique<Handler>(std::move(handler))});
     return key;
+    //! [add]
     // END SOLUTION
 }
 
@@ -60,6 +62,7 @@ void Reactor::remove(Key key)
     // | into retired_ (it may be the handler running right now: it must live until the end of the
     // | turn) and erase the entry, so that an event of this turn still queued for key is dropped.
     // STUB: kit::todo("Reactor::remove", key);
+    //! [remove]
     const auto found = entries_.find(key);
     if (found == entries_.end()) return;
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, found->second.fd, nullptr) != 0 &&
@@ -70,6 +73,7 @@ void Reactor::remove(Key key)
     // removes itself (a client that leaves) returns into freed memory.
     retired_.push_back(std::move(found->second.handler));
     entries_.erase(found);
+    //! [remove]
     // END SOLUTION
 }
 
@@ -91,6 +95,7 @@ std::size_t Reactor::run_once(int timeout_ms)
     // | every event by its data.u64, then dispatch(key, EPOLLIN) for every key of the list, then
     // | call end_of_turn_ if set, then clear retired_. Return how many dispatch() calls ran a handler.
     // STUB: kit::todo("Reactor::run_once", timeout_ms);
+    //! [run_once]
     std::vector<Key> again;
     again.swap(again_);
     std::array<epoll_event, kMaxEventsPerTurn> events;
@@ -115,6 +120,7 @@ std::size_t Reactor::run_once(int timeout_ms)
     if (end_of_turn_) end_of_turn_();
     retired_.clear();  // no handler of this turn runs any more
     return calls;
+    //! [run_once]
     // END SOLUTION
 }
 

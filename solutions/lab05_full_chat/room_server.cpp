@@ -50,6 +50,7 @@ void Server::accept_clients()
     // | return (never retry at once: that is a busy loop; never give up for good). Other errors:
     // | throw kit::SysError. Each new socket: admit(std::move(sock)).
     // STUB: kit::todo("Server::accept_clients");
+    //! [accept_clients]
     for (std::size_t accepted = 0;; ++accepted) {
         if (accepted == limits_.accept_budget) return reactor_.call_again(listener_key_);
         kit::Fd sock(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
@@ -70,6 +71,7 @@ void Server::accept_clients()
         }
         admit(std::move(sock));
     }
+    //! [accept_clients]
     // END SOLUTION
 }
 
@@ -85,6 +87,7 @@ void Server::read_from(Connection& conn)
     // | Budget used up: reactor_.call_again(conn.key) and return, the other clients' turn (under
     // | EPOLLET no new edge comes for the bytes already there).
     // STUB: kit::todo("Server::read_from", conn);
+    //! [read_from]
     std::size_t budget = limits_.read_budget;
     while (budget > 0) {
         const std::size_t want = std::min(budget, read_buffer_.size());
@@ -118,6 +121,7 @@ void Server::read_from(Connection& conn)
     // The budget is used up with bytes perhaps still waiting. Level-triggered, epoll_wait reports
     // them again; edge-triggered it never would: ask the reactor for another call next turn.
     reactor_.call_again(conn.key);
+    //! [read_from]
     // END SOLUTION
 }
 
@@ -128,6 +132,7 @@ void Server::send(ClientId to, std::string_view line)
     // | read") and return: nothing more is queued for it. Else append line to conn.output and
     // | mark_dirty(conn). No system call here: the end of the turn writes.
     // STUB: kit::todo("Server::send", to, line);
+    //! [send]
     Connection* conn = find(to);
     if (conn == nullptr || conn->dead) return;
     if (conn->pending() + line.size() > limits_.output_limit) {
@@ -136,6 +141,7 @@ void Server::send(ClientId to, std::string_view line)
     }
     conn->output.append(line);
     mark_dirty(*conn);
+    //! [send]
     // END SOLUTION
 }
 
@@ -161,6 +167,7 @@ void Server::flush(Connection& conn)
     // | prefix larger than half -> erase it. EPOLLOUT armed exactly while bytes wait
     // | (reactor_.modify, writable_armed). Nothing pending and closing -> mark_dead "closed".
     // STUB: kit::todo("Server::flush", conn);
+    //! [flush]
     while (conn.pending() > 0) {
         const ssize_t n = ::send(conn.sock.get(), conn.output.data() + conn.output_start,
                                  conn.pending(), MSG_NOSIGNAL);
@@ -195,6 +202,7 @@ void Server::flush(Connection& conn)
         conn.writable_armed = want_writable;
     }
     if (!want_writable && conn.closing) mark_dead(conn, "closed after its last line");
+    //! [flush]
     // END SOLUTION
 }
 
@@ -205,6 +213,7 @@ void Server::end_of_turn()
     // | its dirty flag first); then drop_dead(). Dropping one client queues `* <name> left` for
     // | the others, which makes them dirty again: hence the loop.
     // STUB: kit::todo("Server::end_of_turn");
+    //! [end_of_turn]
     while (!dirty_.empty() || !dead_.empty()) {
         std::vector<ClientId> dirty;
         dirty.swap(dirty_);
@@ -216,6 +225,7 @@ void Server::end_of_turn()
         }
         drop_dead();
     }
+    //! [end_of_turn]
     // END SOLUTION
 }
 

@@ -58,6 +58,7 @@ std::string neutralise(std::string_view line)
     // | two-byte C1 control (first byte 0xc2, second 0x80-0x9f) becomes "\u00NN" (NN: the second
     // | byte); any other character is copied whole (n bytes). README §5.2.
     // STUB: kit::todo("neutralise", line, shown);
+    //! [neutralise]
     std::size_t i = 0;
     while (i < line.size()) {
         const auto b = static_cast<unsigned char>(line[i]);
@@ -89,6 +90,7 @@ std::string neutralise(std::string_view line)
         }
     }
     return shown;
+    //! [neutralise]
     // END SOLUTION
 }
 

@@ -51,6 +51,7 @@ class GradedInfo:
 
     points: int
     lesson: str
+    bonus: bool = False  # a BONUS_TEST: extra points, never needed for the full score
 
 
 def run(
@@ -154,7 +155,7 @@ def manifest(binary: pathlib.Path) -> dict[str, GradedInfo]:
     graded = {}
     for line in out.stdout.splitlines():
         name, points, lesson = line.split("\t", 2)
-        graded[name] = GradedInfo(int(points), lesson)
+        graded[name] = GradedInfo(int(points), lesson, points.startswith("+"))
     return graded
 
 
@@ -304,6 +305,21 @@ def judge(folder: pathlib.Path, case: Case) -> tuple[str, str]:
     )
     if status.get("timed_out"):
         how = "the grader's backstop stopped it"
+    try:
+        with open(folder / "output", "rb") as output:
+            first = output.read(4096).decode(errors="replace")
+    except OSError:
+        first = ""
+    if verdict is None and first.startswith("sandbox: cannot start"):
+        # Not the student's doing: the test binary itself could not be run (as root the tests run
+        # as an unprivileged user, who must be able to reach the build folder).
+        notes.insert(
+            0,
+            f"GRADER: {first.splitlines()[0]}. As root, the tests run as an unprivileged user "
+            "(KIT_SANDBOX_USER, default kitgrader): every folder on the way to the build must be "
+            "searchable by others (chmod o+x), e.g. not a mktemp -d folder (mode 700).",
+        )
+        return FAILED, "\n".join(notes)
     if verdict is None or premature:
         notes.insert(
             0,
