@@ -32,7 +32,7 @@
 # cores stay busy the whole time (much of a test's time is spent waiting on its sockets, and a
 # compile in one lane fills what another leaves idle):
 #   lane 1: reference, skeleton, hostile, testkit, docs   (the main build's tests, grade-all's)
-#   lane 2: mutants                                       (two trees of their own)  
+#   lane 2: mutants                                       (two trees of their own)
 #   lane 3: loop, stack-mine, sanitizers, release         (each builds a tree, then runs tests)
 # The lanes carry about the same CPU time (the step times printed at the end say how much each
 # step costs: rebalance here when one lane ends long after the others).
