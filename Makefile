@@ -139,7 +139,7 @@ watch:
 
 hint:
 	@[ -n "$(LAB)" ] || { echo "make hint needs LAB=... (the lab whose first failing test you want a hint for)"; exit 2; }
-	@$(PYTHON) tools/hint.py --store $(STORE) $(if $(FOR),--for $(FOR),) $(LAB) $(N)
+	@$(PYTHON) tools/hint.py --store $(STORE) $(if $(FOR),--for '$(FOR)',) $(LAB) $(N)
 
 reset:
 	@[ -n "$(LAB)" ] || { echo "make reset needs LAB=..."; exit 2; }
@@ -205,6 +205,7 @@ docs:
 	@bash tools/docs.sh $(BUILD)
 
 demo:
+	@[ -f lab05_full_chat/lab.json ] || { echo "make demo shows lab 5's chat room, which this kit does not have yet"; exit 2; }
 	$(call configure,$(BUILD),)
 	@$(BUILD_WITH) $(BUILD) --show-errors --what "the demo's programs (lab05's reference chat_server, chat_client)" \
 	  ref-lab05_full_chat-chat_server ref-lab05_full_chat-chat_client
@@ -212,6 +213,7 @@ demo:
 
 # lab05 5b: Redis and two federated chat_servers (tools/demo_federation.py); needs redis-server.
 demo-federation:
+	@[ -f lab05_full_chat/lab.json ] || { echo "make demo-federation shows lab 5's stage 5b, which this kit does not have yet"; exit 2; }
 	$(call configure,$(BUILD),)
 	@$(BUILD_WITH) $(BUILD) --show-errors --what "the demo's program (lab05's reference chat_server)" \
 	  ref-lab05_full_chat-chat_server

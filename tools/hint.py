@@ -165,8 +165,12 @@ def show(lab: manifests.Lab, store: pathlib.Path, n: int, wanted: str) -> int:
     for line in textwrap.wrap(topic.steps[k - 1], WIDTH - 2):
         print(f"  {line}")
     print()
-    more = f"make hint LAB={lab.name} N={k + 1}" if k < count else "that was the last hint"
-    section = re.search(r"README\s*(§[^);]*)", result.next_lesson if result else "")
+    chosen = f" FOR={wanted}" if wanted else ""
+    more = f"make hint LAB={lab.name}{chosen} N={k + 1}" if k < count else "that was the last hint"
+    # The section of the failing test's lesson, unless a topic was asked for by name (FOR=):
+    # then that lesson is about another function.
+    lesson = result.next_lesson if result and not wanted else ""
+    section = re.search(r"README\s*(§[^);]*)", lesson)
     read = f"{lab.name}/{lab.chapter}" + (f" {section.group(1).strip()}" if section else "")
     print(f"next: {more}; read {read}; every hint: the chapter's Hints section")
     return 0
