@@ -41,6 +41,7 @@ import sys
 
 from kit import ctest
 from kit import labs as manifests
+from kit.patches import read_header
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "mistakes.md"
@@ -101,15 +102,7 @@ def mutants_by_entry(problems: list[str]) -> dict[tuple[str, int], list[Mutant]]
     found: dict[tuple[str, int], list[Mutant]] = {}
     known = set(ENTRIES)
     for patch in sorted(MUTANTS.glob("*/*.patch")):
-        header, must_fail = {}, []
-        for line in patch.read_text().splitlines():
-            if not line.startswith("#"):
-                break
-            match = re.match(r"#\s*([\w-]+):\s*(.*)", line)
-            if match and match.group(1) == "must-fail":
-                must_fail.append(match.group(2).strip())
-            elif match:
-                header[match.group(1)] = match.group(2).strip()
+        header, must_fail = read_header(patch)
         for kind in ("mistake", "misconception"):
             value = header.get(kind, "-")
             if value == "-":

@@ -29,7 +29,6 @@ import filecmp
 import fnmatch
 import os
 import pathlib
-import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +37,7 @@ import time
 
 from kit import ctest
 from kit import labs as manifests
+from kit.patches import read_header
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -57,19 +57,6 @@ def sync_tree(source, target, skip=()):
             if not dest.exists() or not filecmp.cmp(path, dest, shallow=False):
                 shutil.copy2(path, dest)
                 os.utime(dest)  # newer than any object built from the mutated version
-
-
-def parse(path):
-    header, must_fail = {}, []
-    for line in path.read_text().splitlines():
-        if not line.startswith("#"):
-            break
-        match = re.match(r"#\s*([\w-]+):\s*(.*)", line)
-        if match and match.group(1) == "must-fail":
-            must_fail.append(match.group(2).strip())
-        elif match:
-            header[match.group(1)] = match.group(2).strip()
-    return header, must_fail
 
 
 def generator():
@@ -138,7 +125,7 @@ class Shard:
 
     def run(self, lab, patch):
         """(status, text) of one mutant: caught, SURVIVED or BROKEN."""
-        header, must_fail = parse(patch)
+        header, must_fail = read_header(patch)
         started = time.monotonic()
         sync_tree(ROOT / "solutions", self.copy)
         applied = subprocess.run(
