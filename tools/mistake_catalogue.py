@@ -27,8 +27,16 @@ or a demo does not behave (it runs each demo: two small compiles, about a second
 chapters and docs/architecture.md name tests by hand, `check` fails when a page names a test (in a
 code span: `Suite.Name`, `Suite.*`) that no test binary of the reference build defines.
 
+The Chinese edition's catalogue, docs/mistakes.zh-CN.md (when it exists), is written and checked
+the same way from the same tests and mutants: its sections are `## 错误 N：... {#mistake-N}` and
+`## 误解 N：... {#misconception-N}`, its hand-written line `**讲解：** ...` links the Chinese
+chapters (README.zh-CN.md) at the same sections as the English page's `**Taught:**` line, and this
+tool writes its blocks (the same markers) in Chinese. A translation keeps the English page's
+sections one to one (tools/zh_sync.py); this tool only needs its headings, markers and lines.
+
 usage: mistake_catalogue.py write|check [--build DIR]
-       write: rewrite docs/mistakes.md; check: exit 1 and say what is stale or wrong (make check)
+       write: rewrite docs/mistakes.md (and docs/mistakes.zh-CN.md); check: exit 1 and say what
+       is stale or wrong (make check)
 """
 from __future__ import annotations
 
@@ -148,6 +156,46 @@ def where(lesson: str) -> str:
     return match.group(1) if match else ""
 
 
+@dataclasses.dataclass(frozen=True)
+class Edition:
+    """One language's catalogue page: what its hand-written lines look like (the tool reads them)
+    and the words of the blocks it writes."""
+
+    page: pathlib.Path
+    zh: bool
+    kinds: dict[str, str]  # "mistake" -> the word its headings use: "Mistake", "错误"
+    colon: str  # between a heading's number and its title
+    taught: str  # the label of the hand-written line that links the chapter sections
+
+    @property
+    def name(self) -> str:
+        return str(self.page.relative_to(ROOT))
+
+
+ENGLISH = Edition(
+    PAGE, False, {"mistake": "Mistake", "misconception": "Misconception"}, ": ", "**Taught:**"
+)
+CHINESE = Edition(
+    PAGE.with_name("mistakes.zh-CN.md"),
+    True,
+    {"mistake": "错误", "misconception": "误解"},
+    "：",
+    "**讲解：**",
+)
+EDITIONS = [ENGLISH, CHINESE]
+
+
+def where_zh(text: str) -> str:
+    """A lesson's "§3.2, mistakes 9 and 14" as the Chinese catalogue writes it: "§3.2，错误 9 和 14"."""
+
+    def named(match: re.Match) -> str:
+        numbers = re.sub(r"\s*(?:,|&)\s*", "、", match.group(2))
+        numbers = re.sub(r"\s+and\s+", " 和 ", numbers)
+        return f"{CHINESE.kinds[match.group(1)]} {numbers}"
+
+    return NAMED.sub(named, text).replace(", ", "，")
+
+
 @dataclasses.dataclass
 class Catch:
     tests: list[Test]
@@ -182,7 +230,9 @@ def catches(build: pathlib.Path, problems: list[str]) -> dict[tuple[str, int], C
     return result
 
 
-def caught_by(kind: str, catch: Catch) -> list[str]:
+def caught_by(edition: Edition, kind: str, catch: Catch) -> list[str]:
+    if edition.zh:
+        return caught_by_zh(kind, catch)
     lines = []
     if catch.tests:
         lines += [
@@ -220,64 +270,146 @@ def caught_by(kind: str, catch: Catch) -> list[str]:
     return lines
 
 
-def heading(text: str, kind: str, number: int) -> tuple[str, str] | None:
+def caught_by_zh(kind: str, catch: Catch) -> list[str]:
+    """The same block in Chinese (each paragraph on one line: a line break between two Chinese
+    characters shows as a space). A mutant's "# mutant:" line is quoted as the patch says it."""
+    lines = []
+    if catch.tests:
+        lines += [
+            f"**发现它的计分测试**（它们的要点提到了这个{CHINESE.kinds[kind]}，" "或者下面的某个变异体要求它们失败）：",
+            "",
+            "| 计分测试 | 实验 | 分数 | 阅读 |",
+            "|---|---|---:|---|",
+        ]
+        for test in catch.tests:
+            lines.append(
+                f"| `{test.name}` | {lab_number(test.lab)} | {test.points} "
+                f"| {cell(where_zh(where(test.lesson)))} |"
+            )
+    else:
+        lines.append("**发现它的计分测试：** 没有。")
+    if catch.mutants:
+        lines += [
+            "",
+            "**证明它的变异体**（`tools/mutants/<lab>/<name>.patch`：`make check` "
+            "把每个变异体应用到参考答案上，并要求它列出的每个测试都失败；"
+            "每项后面是补丁自己的一行说明）：",
+            "",
+        ]
+        for mutant in catch.mutants:
+            names = "、".join(f"`{name}`" for name in mutant.must_fail)
+            lines.append(f"- {mutant.lab} `{mutant.name}`：{prose(mutant.what)}；必须失败的测试：{names}")
+    else:
+        lines += ["", "**证明它的变异体：** 没有。"]
+    if catch.demo:
+        lines += [
+            "",
+            f"**演示它的是** `{catch.demo.relative_to(ROOT)}`，`make check` 的 docs 步骤会运行它。",
+        ]
+    return lines
+
+
+def heading(edition: Edition, text: str, kind: str, number: int) -> tuple[str, str] | None:
     """(title, taught) of the entry's section, or None if the page lacks it."""
-    pattern = rf"^## {kind.capitalize()} {number}: (.*?)\s*\{{#{kind}-{number}\}}\s*$"
+    word, colon = re.escape(edition.kinds[kind]), re.escape(edition.colon)
+    pattern = rf"^## {word} {number}{colon}(.*?)\s*\{{#{kind}-{number}\}}\s*$"
     match = re.search(pattern, text, re.M)
     if not match:
         return None
     rest = text[match.end() :]
     following = re.search(r"^## ", rest, re.M)
     section = rest[: following.start()] if following else rest
-    taught = re.search(r"^\*\*Taught:\*\*\s*(.*)$", section, re.M)
+    taught = re.search(rf"^{re.escape(edition.taught)}\s*(.*)$", section, re.M)
     return match.group(1), taught.group(1).strip() if taught else ""
 
 
-def summary(text: str, found: dict[tuple[str, int], Catch], problems: list[str]) -> list[str]:
-    lines = [
-        "| # | the mistake | taught | graded tests | mutants |",
-        "|---|---|---|---:|---:|",
-    ]
+def summary(
+    edition: Edition, text: str, found: dict[tuple[str, int], Catch], problems: list[str]
+) -> list[str]:
+    if edition.zh:
+        lines = ["| # | 错误 | 讲解 | 计分测试 | 变异体 |", "|---|---|---|---:|---:|"]
+    else:
+        lines = [
+            "| # | the mistake | taught | graded tests | mutants |",
+            "|---|---|---|---:|---:|",
+        ]
     for kind, number in ENTRIES:
-        seen = heading(text, kind, number)
+        seen = heading(edition, text, kind, number)
         count = len(re.findall(rf"\{{#{kind}-{number}\}}", text))
         if seen is None or count != 1:
+            word = edition.kinds[kind]
             problems.append(
-                f"docs/mistakes.md: needs exactly one heading '## {kind.capitalize()} {number}: "
+                f"{edition.name}: needs exactly one heading '## {word} {number}{edition.colon}"
                 f"... {{#{kind}-{number}}}' (found {count})"
             )
             continue
         title, taught = seen
         if not taught:
-            problems.append(f"docs/mistakes.md: {kind} {number} has no '**Taught:**' line")
+            problems.append(f"{edition.name}: {kind} {number} has no '{edition.taught}' line")
         catch = found[(kind, number)]
-        label = f"{kind} {number}" if kind == "misconception" else str(number)
-        tests = str(len(catch.tests)) + (", a demo" if catch.demo else "")
+        if edition.zh:
+            label = f"误解 {number}" if kind == "misconception" else str(number)
+            tests = str(len(catch.tests)) + ("，一个演示" if catch.demo else "")
+        else:
+            label = f"{kind} {number}" if kind == "misconception" else str(number)
+            tests = str(len(catch.tests)) + (", a demo" if catch.demo else "")
         lines.append(
             f"| {label} | [{title}](#{kind}-{number}) | {taught} | {tests} | {len(catch.mutants)} |"
         )
     return lines
 
 
-def replace(text: str, key: str, body: list[str], problems: list[str]) -> str:
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+SECTION = re.compile(r"§\s*[0-9][0-9.]*")
+
+
+def same_taught(english: str, chinese: str, problems: list[str]) -> None:
+    """Each entry's "讲解" line links the Chinese chapters at the sections the "Taught" line names."""
+    for kind, number in ENTRIES:
+        en, zh = heading(ENGLISH, english, kind, number), heading(CHINESE, chinese, kind, number)
+        if en is None or zh is None:
+            continue  # said by summary()
+        en_links, zh_links = LINK.findall(en[1]), LINK.findall(zh[1])
+        wanted = [re.sub(r"\.md$", ".zh-CN.md", link) for link in en_links]
+        en_sections = [s.replace(" ", "") for s in SECTION.findall(en[1])]
+        zh_sections = [s.replace(" ", "") for s in SECTION.findall(zh[1])]
+        if zh_links != wanted or zh_sections != en_sections:
+            problems.append(
+                f"{CHINESE.name}: {kind} {number}: '{CHINESE.taught}' should link "
+                f"{', '.join(wanted)} at {' '.join(en_sections)} as '{ENGLISH.taught}' does "
+                f"(it links {', '.join(zh_links)} at {' '.join(zh_sections)})"
+            )
+
+
+def replace(edition: Edition, text: str, key: str, body: list[str], problems: list[str]) -> str:
     begin, end = BEGIN.format(key=key), END.format(key=key)
     if text.count(begin) != 1 or text.count(end) != 1:
-        problems.append(f"docs/mistakes.md: needs the markers '{begin}' and '{end}', once each")
+        problems.append(f"{edition.name}: needs the markers '{begin}' and '{end}', once each")
         return text
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{begin}\n" + "\n".join(body) + f"\n{end}{tail}"
 
 
-def regenerate(build: pathlib.Path, problems: list[str]) -> tuple[str, str]:
-    text = PAGE.read_text()
+def regenerate(build: pathlib.Path, problems: list[str]) -> list[tuple[Edition, str, str]]:
+    """(edition, its page as it is, as it should be) for each page that exists (the English one
+    always: a missing English page is an error)."""
     found = catches(build, problems)
-    wanted = replace(text, "summary", summary(text, found, problems), problems)
-    for kind, number in ENTRIES:
+    pages = []
+    for edition in EDITIONS:
+        if edition.zh and not edition.page.exists():
+            continue
+        text = edition.page.read_text(encoding="utf-8")
         wanted = replace(
-            wanted, f"{kind} {number}", caught_by(kind, found[(kind, number)]), problems
+            edition, text, "summary", summary(edition, text, found, problems), problems
         )
-    return text, wanted
+        for kind, number in ENTRIES:
+            body = caught_by(edition, kind, found[(kind, number)])
+            wanted = replace(edition, wanted, f"{kind} {number}", body, problems)
+        pages.append((edition, text, wanted))
+    if len(pages) == 2:
+        same_taught(pages[0][1], pages[1][1], problems)
+    return pages
 
 
 # `Suite.Name`, `Suite.*`, `Mode/Suite.Name/Et`, `Suite.Name.UnderShortIO` in a page's code span.
@@ -293,9 +425,9 @@ def named_tests(build: pathlib.Path, problems: list[str]) -> None:
             if binary.exists():
                 known.update(graded_name(name) for name in ctest.listed_tests(binary))
     suites = {name.split(".")[0] for name in known}
-    pages = [*sorted(ROOT.glob("lab*/README.md")), *sorted((ROOT / "docs").rglob("*.md"))]
+    pages = [*sorted(ROOT.glob("lab*/README*.md")), *sorted((ROOT / "docs").rglob("*.md"))]
     for page in pages:
-        for number, line in enumerate(page.read_text().splitlines(), 1):
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
             for written in TEST_NAME.findall(line):
                 name = graded_name(written)
                 suite, _, test = name.partition(".")
@@ -321,8 +453,7 @@ def main() -> int:
     parser.add_argument("--build", default=str(ROOT / "build"))
     args = parser.parse_args()
     problems: list[str] = []
-    current, wanted = regenerate(pathlib.Path(args.build).resolve(), problems)
-    stale = current != wanted
+    pages = regenerate(pathlib.Path(args.build).resolve(), problems)
     if args.mode == "check":
         named_tests(pathlib.Path(args.build).resolve(), problems)
         run_demos(problems)
@@ -330,17 +461,22 @@ def main() -> int:
         print(f"mistake catalogue: {problem}")
     if problems:
         return 1
+    stale = [(edition, wanted) for edition, current, wanted in pages if current != wanted]
+    for edition, current, wanted in pages:
+        if current == wanted:
+            print(f"mistake catalogue: {edition.name} matches the tests and the mutants")
     if not stale:
-        print(f"mistake catalogue: {PAGE.relative_to(ROOT)} matches the tests and the mutants")
         return 0
     if args.mode == "write":
-        PAGE.write_text(wanted)
-        print(f"mistake catalogue: wrote {PAGE.relative_to(ROOT)}")
+        for edition, wanted in stale:
+            edition.page.write_text(wanted, encoding="utf-8")
+            print(f"mistake catalogue: wrote {edition.name}")
         return 0
-    print(
-        f"mistake catalogue: {PAGE.relative_to(ROOT)} is stale: run "
-        "'python3 tools/mistake_catalogue.py write' (after building the reference)"
-    )
+    for edition, _ in stale:
+        print(
+            f"mistake catalogue: {edition.name} is stale: run "
+            "'python3 tools/mistake_catalogue.py write' (after building the reference)"
+        )
     return 1
 
 
