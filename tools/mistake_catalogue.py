@@ -548,7 +548,7 @@ def same_taught(english: str, chinese: str, problems: list[str]) -> None:
     """Each entry's "讲解" line links the Chinese chapters at the sections the "Taught" line names."""
     for kind, number in ENTRIES:
         en, zh = heading(ENGLISH, english, kind, number), heading(CHINESE, chinese, kind, number)
-        if en is None or zh is None:
+        if en is None or zh is None or not zh[1]:
             continue  # said by summary()
         en_links, zh_links = LINK.findall(en[1]), LINK.findall(zh[1])
         wanted = [re.sub(r"\.md$", ".zh-CN.md", link) for link in en_links]
