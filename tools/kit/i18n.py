@@ -48,15 +48,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "grading": {"en": "grading {build}/: {what}", "zh": "评分 {build}/：{what}"},
     "stack.mine": {"en": "your own earlier labs", "zh": "你自己的前几个实验"},
     "stack.solutions": {"en": "the reference earlier labs", "zh": "前几个实验的参考实现"},
-    "sanitizers.on": {"en": "sanitizers on (ASan+UBSan)", "zh": "sanitizer 开启（ASan+UBSan）"},
-    "sanitizers.off": {"en": "sanitizers off", "zh": "sanitizer 关闭"},
+    "sanitizers.on": {"en": "sanitizers on (ASan+UBSan)", "zh": "检测器（sanitizer）开启（ASan+UBSan）"},
+    "sanitizers.off": {"en": "sanitizers off", "zh": "检测器（sanitizer）关闭"},
     "injector.off": {
         "en": "short-I/O injector off (black-box tests run once)",
-        "zh": "短读写注入器关闭（黑盒测试只跑一次）",
+        "zh": "短 I/O 注入器关闭（黑盒测试只跑一次）",
     },
     "injector.on": {
         "en": "short-I/O injector on (black-box tests run twice)",
-        "zh": "短读写注入器开启（黑盒测试跑两次）",
+        "zh": "短 I/O 注入器开启（黑盒测试跑两次）",
     },
     "running": {"en": "grading {lab}: running its tests", "zh": "评分 {lab}：正在运行测试"},
     # grade.py: one lab
@@ -65,12 +65,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lab.unbuilt": {
         "en": "{lab} does not build: its {count} graded tests fail until it does "
         "(the compiler's errors are at the end of this report)",
-        "zh": "{lab} 编译不通过：在它编译通过之前，它的 {count} 个评分测试全部失败" "（编译器的错误在本报告末尾）",
+        "zh": "{lab} 编译不通过：在它编译通过之前，它的 {count} 个计分测试全部失败" "（编译器的错误在本报告末尾）",
     },
     "lab.unbuilt.key": {"en": "{lab} does not build", "zh": "{lab} 编译不通过"},
     "pass.line": {
         "en": "{count} graded test(s), {points} points",
-        "zh": "{count} 个评分测试，{points} 分",
+        "zh": "{count} 个计分测试，{points} 分",
     },
     "pass.bonus": {"en": " (+{points} bonus)", "zh": "（+{points} 附加分）"},
     "pass.helpers": {
@@ -142,7 +142,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "no.tests": {
         "en": "no graded tests found: was the kit built?",
-        "zh": "没有找到评分测试：是否已经构建过？",
+        "zh": "没有找到计分测试：是否已经构建过？",
     },
     "start.compile": {
         "en": "start here: make {lab} compile; the compiler's first errors are just above.",
@@ -158,7 +158,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "skeleton.passes": {
         "en": "these graded tests PASS on the untouched skeleton "
         "(a test that cannot fail grades nothing):",
-        "zh": "这些评分测试在未改动的骨架上竟然通过了（不会失败的测试什么也评不了）：",
+        "zh": "这些计分测试在未改动的骨架代码上竟然通过了（不会失败的测试什么也评不了）：",
     },
     # hint.py
     "hint.head": {
@@ -196,7 +196,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "hint.finished": {
         "en": "every graded test of {lab} passes in your last result: no hint needed.",
-        "zh": "在你最近一次结果里，{lab} 的评分测试全部通过：不需要提示。",
+        "zh": "在你最近一次结果里，{lab} 的计分测试全部通过：不需要提示。",
     },
     "hint.anyway": {
         "en": "(a hint anyway: make hint LAB={lab} FOR=function)",
