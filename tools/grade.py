@@ -370,6 +370,8 @@ def suites(rows: list[Row]) -> str:
 
 
 def wrap(text: str, indent: str) -> list[str]:
+    if i18n.chinese():  # no spaces to break a Chinese line at
+        return i18n.wrap(text, WIDTH, indent, indent + "  ")
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ") or [
         indent
     ]

@@ -20,6 +20,8 @@ import functools
 import json
 import os
 import pathlib
+import re
+import unicodedata
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 LESSONS = "lessons.zh-CN.json"
@@ -239,3 +241,38 @@ def chapter(folder: pathlib.Path, name: str = "README.md") -> pathlib.Path:
         if translated.exists():
             return translated
     return folder / name
+
+
+# --- lines of Chinese ----------------------------------------------------------------------------
+
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u201c\u201d"
+# A token is one CJK character, or a run of anything else with the spaces after it.
+_TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
+_NO_LINE_START = set("，。：；、）」』”！？》")
+
+
+def columns(text: str) -> int:
+    """The columns a terminal gives `text`: two for a CJK character or full-width punctuation."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, width: int, indent: str = "", subsequent: str | None = None) -> list[str]:
+    """textwrap.wrap for text that may be Chinese: a line may break between two CJK characters
+    (Chinese has no spaces), never inside a Latin word or a code name, never before a full-width
+    comma or full stop; widths count a CJK character as two columns."""
+    subsequent = indent if subsequent is None else subsequent
+    lines: list[str] = []
+    line, used = indent, columns(indent)
+    for token in _TOKEN.findall(" ".join(text.split())):
+        size = columns(token.rstrip())
+        if used + size > width and line.strip() and token[0] not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line, used = subsequent, columns(subsequent)
+            token = token.lstrip()
+            if not token:
+                continue
+        line += token
+        used += columns(token)
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [indent]
