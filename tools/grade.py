@@ -410,7 +410,7 @@ def print_group(group: Group, quiet: str) -> None:
         else []
     )
     if also:
-        for line in wrap(i18n.text("also", what="; ".join(also)), "       "):
+        for line in wrap(i18n.text("also", what=i18n.text("also.sep").join(also)), "       "):
             print(line)
     if group.needing:
         for line in wrap(

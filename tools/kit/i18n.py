@@ -81,10 +81,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "skipped": {
         "en": "not run yet, because {reason}: {names}",
-        "zh": "尚未运行，因为{reason}：{names}",
+        "zh": "尚未运行（{reason}）：{names}",
     },
     "skipped.short": {"en": "not run yet", "zh": "尚未运行"},
-    "skipped.because": {"en": "because {reason}", "zh": "因为{reason}"},
+    "skipped.because": {"en": "because {reason}", "zh": "原因：{reason}"},
     "skipped.itself": {"en": "the test skipped itself", "zh": "测试自己跳过了"},
     "not.graded": {"en": " (not graded)", "zh": "（不计分）"},
     "checks": {"en": "what this checks: {lesson}", "zh": "检查的是：{lesson}"},
@@ -99,6 +99,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "example": {"en": "e.g. {name}", "zh": "例如 {name}"},
     "it.checks": {"en": "what it checks: {lesson}", "zh": "检查的是：{lesson}"},
     "also": {"en": "also: {what}", "zh": "还有：{what}"},
+    "also.sep": {"en": "; ", "zh": "；"},
     "also.blackbox": {
         "en": "{count} black-box run(s) of {suites}",
         "zh": "{suites} 的 {count} 次黑盒运行",
