@@ -247,6 +247,8 @@ def check() -> int:
         found, form = topics(lab)
         problems += form
         problems += same_hints(lab, found)
+        translation = lab.folder / (lab.chapter[: -len(".md")] + i18n.CHAPTER_SUFFIX)
+        given_away = found + (topics(lab, translation)[0] if translation.exists() else [])
         named = {n for t in found for n in t.names} | {
             n.split("::")[-1] for t in found for n in t.names
         }
@@ -260,7 +262,7 @@ def check() -> int:
                     problems.append(f"{lab.name}: no hint topic names {function} ({name})")
                 if len(code) < 2:
                     continue
-                for topic in found:
+                for topic in given_away:
                     for number, step in enumerate(topic.steps, 1):
                         flat = " ".join(step.replace("`", "").split())
                         given = [c for c in code if c in flat]

@@ -459,6 +459,31 @@ def selftest() -> int:
             "a required page without a translation is missing",
             any("docs/protocol.zh-CN.md: missing" in p for p in check([], True, root)),
         )
+    from kit import i18n
+
+    expect("KIT_LANG=zh speaks Chinese", i18n.language({"KIT_LANG": "zh"}) == "zh")
+    expect(
+        "KIT_LANG=en wins over a zh locale",
+        i18n.language({"KIT_LANG": "en", "LANG": "zh_CN"}) == "en",
+    )
+    expect("LC_ALL wins over LANG", i18n.language({"LC_ALL": "zh_TW.UTF-8", "LANG": "C"}) == "zh")
+    expect("LC_MESSAGES=zh_CN", i18n.language({"LC_MESSAGES": "zh_CN.UTF-8"}) == "zh")
+    expect("no locale is English", i18n.language({}) == "en")
+    expect(
+        "every message has both languages, with the same {names}",
+        all(
+            set(p.keys()) == {"en", "zh"}
+            and set(re.findall(r"{(\w+)}", p["en"])) == set(re.findall(r"{(\w+)}", p["zh"]))
+            for p in i18n.MESSAGES.values()
+        ),
+    )
+    wrapped = i18n.wrap("一二三四五六七八九十，`kit::SysError` 甲乙丙丁", 12, "  ")
+    expect(
+        "a Chinese line breaks between characters, never inside code or before '，'",
+        all(i18n.columns(line) <= 14 for line in wrapped if "`" not in line)
+        and any("`kit::SysError`" in line for line in wrapped)
+        and not any(line.strip().startswith("，") for line in wrapped),
+    )
     print(f"zh_sync selftest: {'all passed' if not failures else f'{len(failures)} failed'}")
     return 1 if failures else 0
 
