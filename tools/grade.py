@@ -662,7 +662,7 @@ def build_description(build: pathlib.Path, plain_only: bool = False, lang: str =
     comma = "，" if lang == "zh" else ", "
     return comma.join(
         [
-            f"STACK={stack} ({stack_text})",
+            f"STACK={stack}（{stack_text}）" if lang == "zh" else f"STACK={stack} ({stack_text})",
             i18n.text("sanitizers.on" if sanitize else "sanitizers.off", lang),
             i18n.text("injector.off" if plain_only else "injector.on", lang),
         ]
