@@ -27,8 +27,16 @@ or a demo does not behave (it runs each demo: two small compiles, about a second
 chapters and docs/architecture.md name tests by hand, `check` fails when a page names a test (in a
 code span: `Suite.Name`, `Suite.*`) that no test binary of the reference build defines.
 
+The Chinese edition's catalogue, docs/mistakes.zh-CN.md (when it exists), is written and checked
+the same way from the same tests and mutants: its sections are `## 错误 N：... {#mistake-N}` and
+`## 误解 N：... {#misconception-N}`, its hand-written line `**讲解：** ...` links the Chinese
+chapters (README.zh-CN.md) at the same sections as the English page's `**Taught:**` line, and this
+tool writes its blocks (the same markers) in Chinese. A translation keeps the English page's
+sections one to one (tools/zh_sync.py); this tool only needs its headings, markers and lines.
+
 usage: mistake_catalogue.py write|check [--build DIR]
-       write: rewrite docs/mistakes.md; check: exit 1 and say what is stale or wrong (make check)
+       write: rewrite docs/mistakes.md (and docs/mistakes.zh-CN.md); check: exit 1 and say what
+       is stale or wrong (make check)
 """
 from __future__ import annotations
 
@@ -53,6 +61,173 @@ END = "<!-- catalogue {key}: end -->"
 ENTRIES = [("mistake", n) for n in range(1, 18)] + [("misconception", n) for n in (1, 2)]
 # "mistake 3", "mistakes 14 and 9", "misconceptions 1, 2" in a lesson.
 NAMED = re.compile(r"\b(mistake|misconception)s?\s+(\d+(?:\s*(?:,|and|&)\s*\d+)*)")
+
+# The Chinese of each numbered mutant's "# mutant:" line, with the English it translates: a patch
+# whose line changed, or a new numbered mutant, makes `check` say what to translate here.
+MUTANTS_ZH: dict[str, tuple[str, str]] = {
+    "lab01_blocking/echo_session_ignores_send_status": (
+        (
+            "echo_session ignores what send_all returns: bytes lost to a vanished client count as "
+            "echoed"
+        ),
+        "echo_session 忽略 send_all 的返回值：发给已消失客户端而丢失的字节也被算作已回显",
+    ),
+    "lab01_blocking/no_reuseaddr": (
+        "SO_REUSEADDR not set: a restarted server cannot bind its port",
+        "没有设置 SO_REUSEADDR：重新启动的服务器无法绑定它的端口",
+    ),
+    "lab01_blocking/recv_eof_not_handled": (
+        "recv() returning 0 (EOF) not handled: reported as an empty message",
+        "没有处理 recv() 返回 0（EOF）的情况：把它报告成一条空消息",
+    ),
+    "lab01_blocking/send_all_ignores_short_write": (
+        "send_all loops, but takes any positive return as 'all sent'",
+        "send_all 会循环，但把任何正的返回值都当作“全部发完”",
+    ),
+    "lab01_blocking/send_all_reset_thrown": (
+        "send_all returns PeerGone only for EPIPE: a reset connection (ECONNRESET) throws",
+        "send_all 只在 EPIPE 时返回 PeerGone：连接被重置（ECONNRESET）时抛出异常",
+    ),
+    "lab01_blocking/send_once": (
+        "send() called once: partial sends ignored",
+        "只调用一次 send()：忽略部分发送",
+    ),
+    "lab02_nonblocking/eagain_as_eof": (
+        "read_some reports EAGAIN as Eof: an idle client is taken for gone",
+        "read_some 把 EAGAIN 报告为 Eof：空闲的客户端被当作已经离开",
+    ),
+    "lab02_nonblocking/fgetfd_drops_status_flags": (
+        "fcntl(F_GETFD) instead of F_GETFL: O_APPEND and the other status flags are cleared",
+        "用 fcntl(F_GETFD) 代替 F_GETFL：O_APPEND 和其他文件状态标志被清掉",
+    ),
+    "lab02_nonblocking/partial_line_popped": (
+        "LineBuffer hands out what has arrived as a line, complete or not (no framing)",
+        "LineBuffer 把已经到达的数据当作一行交出，不管它完整与否（没有分帧）",
+    ),
+    "lab02_nonblocking/partial_send_drops_rest": (
+        "serve_client clears the whole queue after a partial send: the rest of the echoes is lost",
+        "serve_client 在一次部分发送之后清空整个队列：其余要回显的数据丢失了",
+    ),
+    "lab02_nonblocking/send_without_nosignal": (
+        (
+            "write_some sends without MSG_NOSIGNAL: a vanished peer raises SIGPIPE and kills the "
+            "process"
+        ),
+        "write_some 发送时不带 MSG_NOSIGNAL：对端消失时产生 SIGPIPE，杀死进程",
+    ),
+    "lab03_epoll_server/eagain_as_message": (
+        "recv -1 (EAGAIN) treated as a message: an empty line is broadcast",
+        "把 recv 返回的 -1（EAGAIN）当作一条消息：广播出一个空行",
+    ),
+    "lab03_epoll_server/emfile_not_handled": (
+        "EMFILE: accept gives up and leaves the connection queued (ET: hangs; LT: spins)",
+        "EMFILE：accept 放弃，把连接留在队列里（ET：挂起；LT：空转）",
+    ),
+    "lab03_epoll_server/epollout_never_disarmed": (
+        "EPOLLOUT armed when output waits but never disarmed: a level-triggered busy loop",
+        "有输出等待时开启 EPOLLOUT，却从不关闭：水平触发下的忙循环",
+    ),
+    "lab03_epoll_server/et_single_accept": (
+        "edge-triggered, one accept per event: a burst stays in the accept queue",
+        "边沿触发，每个事件只 accept 一次：一阵突发的连接留在 accept 队列里",
+    ),
+    "lab03_epoll_server/et_single_read": (
+        "edge-triggered, one read per event: the rest of a burst stays in the kernel",
+        "边沿触发，每个事件只读一次：一阵突发数据的其余部分留在内核里",
+    ),
+    "lab03_epoll_server/exit_on_send_error": (
+        "exit(-1) when a send fails: one vanished client kills the room",
+        "send 失败时 exit(-1)：一个消失的客户端就让整个聊天室结束",
+    ),
+    "lab03_epoll_server/fd_as_id": (
+        "the file descriptor used as the chat id: ids are reused",
+        "用文件描述符作为聊天 id：id 会被重复使用",
+    ),
+    "lab03_epoll_server/no_output_buffer": (
+        (
+            "no output buffer: send to each receiver right away until it took everything "
+            "(blocks on a slow reader)"
+        ),
+        "没有输出缓冲区：立即向每个接收方发送，直到它收下全部数据（遇到读得慢的客户端就阻塞）",
+    ),
+    "lab03_epoll_server/sigpipe_not_ignored": (
+        (
+            "SIGPIPE left at its default and send without MSG_NOSIGNAL: answering a reset client "
+            "kills the server"
+        ),
+        "SIGPIPE 保持默认处置，send 也不带 MSG_NOSIGNAL：回复一个连接已被重置的客户端会杀死服务器",
+    ),
+    "lab03_epoll_server/sprintf_into_fixed_buffer": (
+        (
+            "the tutorial's sprintf: prefix + text formatted into a buffer sized for the text "
+            "alone (%s also stops at a NUL; make test SAN=1 shows the overflow itself)"
+        ),
+        "教程的 sprintf：前缀 + 文本被格式化进只够装下文本的缓冲区（%s 还会停在 NUL 处；make test SAN=1 显示溢出本身）",
+    ),
+    "lab03_epoll_server/whole_buffer_sent": (
+        "every line sent as a whole 65535-byte buffer, padding included",
+        "每一行都作为整个 65535 字节的缓冲区发送，连同填充",
+    ),
+    "lab04_fork_pipe_client/child_keeps_socket": (
+        "the child does not close the connected socket it inherited from fork",
+        "子进程不关闭它从 fork 继承来的已连接套接字",
+    ),
+    "lab04_fork_pipe_client/no_parent_death_signal": (
+        "no PR_SET_PDEATHSIG: a child blocked on stdin outlives a killed parent as an orphan",
+        "没有 PR_SET_PDEATHSIG：阻塞在 stdin 上的子进程比被杀死的父进程活得更久，成为孤儿进程",
+    ),
+    "lab04_fork_pipe_client/parent_does_not_reap": (
+        "the parent never calls waitpid: the child is left a zombie",
+        "父进程从不调用 waitpid：子进程成了僵尸进程",
+    ),
+    "lab04_fork_pipe_client/print_each_read_as_a_line": (
+        'each read from the socket printed as a line (the tutorial printf("%s\\n", message))',
+        '从套接字读到的每一块都作为一行打印（教程的 printf("%s\\n", message)）',
+    ),
+    "lab04_fork_pipe_client/send_whole_buffer": (
+        "the whole fixed-size read buffer is queued for the server, not the bytes read",
+        "把整个固定大小的读缓冲区排队发给服务器，而不是读到的那些字节",
+    ),
+    "lab04_fork_pipe_client/server_close_leaves_child_reading": (
+        (
+            "when the server closes, the child is not terminated: waitpid waits for ever for a "
+            "child blocked on stdin"
+        ),
+        "服务器关闭连接时，子进程没有被终止：waitpid 永远等待一个阻塞在 stdin 上的子进程",
+    ),
+    "lab04_fork_pipe_client/strlen_minus_one": (
+        "each read taken as one line and cut with strlen - 1 (the tutorial fgets + strlen - 1)",
+        "把每次读到的数据当作一行，并用 strlen - 1 截断（教程的 fgets + strlen - 1）",
+    ),
+    "lab05_full_chat/reactor_call_again_waits": (
+        "a turn with a call_again pending still waits in epoll_wait: under EPOLLET nothing comes",
+        "有 call_again 待处理的一轮仍然在 epoll_wait 中等待：在 EPOLLET 下什么也不会来",
+    ),
+    "lab05_full_chat/reactor_fd_as_key": (
+        "the fd as the key: a number closed and reused in the same turn gets the old one's event",
+        "用 fd 作为键：在同一轮中被关闭又被重用的编号，会收到旧 fd 的事件",
+    ),
+    "lab05_full_chat/server_budget_without_call_again": (
+        "the read budget without call_again: under EPOLLET the bytes left behind are never read",
+        "有读取预算却没有 call_again：在 EPOLLET 下，留下的字节永远不会被读取",
+    ),
+    "lab05_full_chat/server_emfile_busy_loop": (
+        "EMFILE: accept gives up and leaves the connection queued (LT: a busy loop; ET: a hang)",
+        "EMFILE：accept 放弃，把连接留在队列里（LT：忙循环；ET：挂起）",
+    ),
+    "lab05_full_chat/server_emfile_stops_accepting": (
+        "EMFILE: the server stops watching the listener for good",
+        "EMFILE：服务器从此不再监视监听套接字",
+    ),
+    "lab05_full_chat/server_epollout_never_disarmed": (
+        "EPOLLOUT armed when a socket is full and never disarmed: a level-triggered loop spins",
+        "套接字满时开启 EPOLLOUT，却从不关闭：水平触发的循环空转",
+    ),
+    "lab05_full_chat/server_output_unbounded": (
+        "no output limit: a client that never reads makes the server's memory grow without bound",
+        "输出没有上限：一个从不读数据的客户端让服务器的内存无限增长",
+    ),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +323,46 @@ def where(lesson: str) -> str:
     return match.group(1) if match else ""
 
 
+@dataclasses.dataclass(frozen=True)
+class Edition:
+    """One language's catalogue page: what its hand-written lines look like (the tool reads them)
+    and the words of the blocks it writes."""
+
+    page: pathlib.Path
+    zh: bool
+    kinds: dict[str, str]  # "mistake" -> the word its headings use: "Mistake", "错误"
+    colon: str  # between a heading's number and its title
+    taught: str  # the label of the hand-written line that links the chapter sections
+
+    @property
+    def name(self) -> str:
+        return str(self.page.relative_to(ROOT))
+
+
+ENGLISH = Edition(
+    PAGE, False, {"mistake": "Mistake", "misconception": "Misconception"}, ": ", "**Taught:**"
+)
+CHINESE = Edition(
+    PAGE.with_name("mistakes.zh-CN.md"),
+    True,
+    {"mistake": "错误", "misconception": "误解"},
+    "：",
+    "**讲解：**",
+)
+EDITIONS = [ENGLISH, CHINESE]
+
+
+def where_zh(text: str) -> str:
+    """A lesson's "§3.2, mistakes 9 and 14" as the Chinese catalogue writes it: "§3.2，错误 9 和 14"."""
+
+    def named(match: re.Match) -> str:
+        numbers = re.sub(r"\s*(?:,|&)\s*", "、", match.group(2))
+        numbers = re.sub(r"\s+and\s+", " 和 ", numbers)
+        return f"{CHINESE.kinds[match.group(1)]} {numbers}"
+
+    return NAMED.sub(named, text).replace(", ", "，")
+
+
 @dataclasses.dataclass
 class Catch:
     tests: list[Test]
@@ -182,7 +397,9 @@ def catches(build: pathlib.Path, problems: list[str]) -> dict[tuple[str, int], C
     return result
 
 
-def caught_by(kind: str, catch: Catch) -> list[str]:
+def caught_by(edition: Edition, kind: str, catch: Catch, problems: list[str]) -> list[str]:
+    if edition.zh:
+        return caught_by_zh(kind, catch, problems)
     lines = []
     if catch.tests:
         lines += [
@@ -220,64 +437,166 @@ def caught_by(kind: str, catch: Catch) -> list[str]:
     return lines
 
 
-def heading(text: str, kind: str, number: int) -> tuple[str, str] | None:
+def mutant_zh(mutant: Mutant, problems: list[str]) -> str:
+    """The mutant's "# mutant:" line in Chinese (MUTANTS_ZH); the English one, and a problem, if
+    the table lacks it or translates an older line."""
+    key = f"{mutant.lab}/{mutant.name}"
+    english, chinese = MUTANTS_ZH.get(key, ("", ""))
+    if english != mutant.what:
+        problems.append(
+            f"tools/mistake_catalogue.py: MUTANTS_ZH has no Chinese for {key} (or translates an "
+            f"older line): translate its '# mutant: {mutant.what}'"
+        )
+        return mutant.what
+    return chinese
+
+
+def caught_by_zh(kind: str, catch: Catch, problems: list[str]) -> list[str]:
+    """The same block in Chinese (each paragraph on one line: a line break between two Chinese
+    characters shows as a space)."""
+    lines = []
+    if catch.tests:
+        lines += [
+            f"**发现它的计分测试**（它们的要点提到了这个{CHINESE.kinds[kind]}，或者下面的某个变异体要求它们失败）：",
+            "",
+            "| 计分测试 | 实验 | 分数 | 阅读 |",
+            "|---|---|---:|---|",
+        ]
+        for test in catch.tests:
+            lines.append(
+                f"| `{test.name}` | {lab_number(test.lab)} | {test.points} "
+                f"| {cell(where_zh(where(test.lesson)))} |"
+            )
+    else:
+        lines.append("**发现它的计分测试：** 没有。")
+    if catch.mutants:
+        lines += [
+            "",
+            "**证明它的变异体**（`tools/mutants/<lab>/<name>.patch`：`make check` "
+            "把每个变异体应用到参考答案上，并要求它列出的每个测试都失败）：",
+            "",
+        ]
+        for mutant in catch.mutants:
+            names = "、".join(f"`{name}`" for name in mutant.must_fail)
+            what = prose(mutant_zh(mutant, problems))
+            lines.append(f"- {mutant.lab} `{mutant.name}`：{what}；必须失败的测试：{names}")
+    else:
+        lines += ["", "**证明它的变异体：** 没有。"]
+    if catch.demo:
+        lines += [
+            "",
+            f"**演示它的是** `{catch.demo.relative_to(ROOT)}`，`make check` 的 docs 步骤会运行它。",
+        ]
+    return lines
+
+
+def heading(edition: Edition, text: str, kind: str, number: int) -> tuple[str, str] | None:
     """(title, taught) of the entry's section, or None if the page lacks it."""
-    pattern = rf"^## {kind.capitalize()} {number}: (.*?)\s*\{{#{kind}-{number}\}}\s*$"
+    word, colon = re.escape(edition.kinds[kind]), re.escape(edition.colon)
+    pattern = rf"^## {word} {number}{colon}(.*?)\s*\{{#{kind}-{number}\}}\s*$"
     match = re.search(pattern, text, re.M)
     if not match:
         return None
     rest = text[match.end() :]
     following = re.search(r"^## ", rest, re.M)
     section = rest[: following.start()] if following else rest
-    taught = re.search(r"^\*\*Taught:\*\*\s*(.*)$", section, re.M)
+    taught = re.search(rf"^{re.escape(edition.taught)}\s*(.*)$", section, re.M)
     return match.group(1), taught.group(1).strip() if taught else ""
 
 
-def summary(text: str, found: dict[tuple[str, int], Catch], problems: list[str]) -> list[str]:
-    lines = [
-        "| # | the mistake | taught | graded tests | mutants |",
-        "|---|---|---|---:|---:|",
-    ]
+def summary(
+    edition: Edition, text: str, found: dict[tuple[str, int], Catch], problems: list[str]
+) -> list[str]:
+    if edition.zh:
+        lines = ["| # | 错误 | 讲解 | 计分测试 | 变异体 |", "|---|---|---|---:|---:|"]
+    else:
+        lines = [
+            "| # | the mistake | taught | graded tests | mutants |",
+            "|---|---|---|---:|---:|",
+        ]
     for kind, number in ENTRIES:
-        seen = heading(text, kind, number)
+        seen = heading(edition, text, kind, number)
         count = len(re.findall(rf"\{{#{kind}-{number}\}}", text))
         if seen is None or count != 1:
+            word = edition.kinds[kind]
             problems.append(
-                f"docs/mistakes.md: needs exactly one heading '## {kind.capitalize()} {number}: "
+                f"{edition.name}: needs exactly one heading '## {word} {number}{edition.colon}"
                 f"... {{#{kind}-{number}}}' (found {count})"
             )
             continue
         title, taught = seen
         if not taught:
-            problems.append(f"docs/mistakes.md: {kind} {number} has no '**Taught:**' line")
+            problems.append(f"{edition.name}: {kind} {number} has no '{edition.taught}' line")
         catch = found[(kind, number)]
-        label = f"{kind} {number}" if kind == "misconception" else str(number)
-        tests = str(len(catch.tests)) + (", a demo" if catch.demo else "")
+        if edition.zh:
+            label = f"误解 {number}" if kind == "misconception" else str(number)
+            tests = str(len(catch.tests)) + ("，一个演示" if catch.demo else "")
+        else:
+            label = f"{kind} {number}" if kind == "misconception" else str(number)
+            tests = str(len(catch.tests)) + (", a demo" if catch.demo else "")
         lines.append(
             f"| {label} | [{title}](#{kind}-{number}) | {taught} | {tests} | {len(catch.mutants)} |"
         )
     return lines
 
 
-def replace(text: str, key: str, body: list[str], problems: list[str]) -> str:
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+SECTION = re.compile(r"§\s*[0-9][0-9.]*")
+
+
+def same_taught(english: str, chinese: str, problems: list[str]) -> None:
+    """Each entry's "讲解" line links the Chinese chapters at the sections the "Taught" line names."""
+    for kind, number in ENTRIES:
+        en, zh = heading(ENGLISH, english, kind, number), heading(CHINESE, chinese, kind, number)
+        if en is None or zh is None or not zh[1]:
+            continue  # said by summary()
+        en_links, zh_links = LINK.findall(en[1]), LINK.findall(zh[1])
+        wanted = [re.sub(r"\.md$", ".zh-CN.md", link) for link in en_links]
+        en_sections = [s.replace(" ", "") for s in SECTION.findall(en[1])]
+        zh_sections = [s.replace(" ", "") for s in SECTION.findall(zh[1])]
+        if zh_links != wanted or zh_sections != en_sections:
+            problems.append(
+                f"{CHINESE.name}: {kind} {number}: '{CHINESE.taught}' should link "
+                f"{', '.join(wanted)} at {' '.join(en_sections)} as '{ENGLISH.taught}' does "
+                f"(it links {', '.join(zh_links)} at {' '.join(zh_sections)})"
+            )
+
+
+def replace(edition: Edition, text: str, key: str, body: list[str], problems: list[str]) -> str:
     begin, end = BEGIN.format(key=key), END.format(key=key)
     if text.count(begin) != 1 or text.count(end) != 1:
-        problems.append(f"docs/mistakes.md: needs the markers '{begin}' and '{end}', once each")
+        problems.append(f"{edition.name}: needs the markers '{begin}' and '{end}', once each")
         return text
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     return f"{head}{begin}\n" + "\n".join(body) + f"\n{end}{tail}"
 
 
-def regenerate(build: pathlib.Path, problems: list[str]) -> tuple[str, str]:
-    text = PAGE.read_text()
+def regenerate(build: pathlib.Path, problems: list[str]) -> list[tuple[Edition, str, str]]:
+    """(edition, its page as it is, as it should be) for each page that exists (the English one
+    always: a missing English page is an error)."""
     found = catches(build, problems)
-    wanted = replace(text, "summary", summary(text, found, problems), problems)
-    for kind, number in ENTRIES:
+    pages = []
+    for edition in EDITIONS:
+        if edition.zh and not edition.page.exists():
+            continue
+        text = edition.page.read_text(encoding="utf-8")
         wanted = replace(
-            wanted, f"{kind} {number}", caught_by(kind, found[(kind, number)]), problems
+            edition, text, "summary", summary(edition, text, found, problems), problems
         )
-    return text, wanted
+        for kind, number in ENTRIES:
+            body = caught_by(edition, kind, found[(kind, number)], problems)
+            wanted = replace(edition, wanted, f"{kind} {number}", body, problems)
+        pages.append((edition, text, wanted))
+    if len(pages) == 2:
+        same_taught(pages[0][1], pages[1][1], problems)
+        numbered = {f"{m.lab}/{m.name}" for c in found.values() for m in c.mutants}
+        for key in sorted(set(MUTANTS_ZH) - numbered):
+            problems.append(
+                f"tools/mistake_catalogue.py: MUTANTS_ZH translates {key}, which is not a "
+                "numbered mutant (any more): remove it"
+            )
+    return pages
 
 
 # `Suite.Name`, `Suite.*`, `Mode/Suite.Name/Et`, `Suite.Name.UnderShortIO` in a page's code span.
@@ -293,9 +612,9 @@ def named_tests(build: pathlib.Path, problems: list[str]) -> None:
             if binary.exists():
                 known.update(graded_name(name) for name in ctest.listed_tests(binary))
     suites = {name.split(".")[0] for name in known}
-    pages = [*sorted(ROOT.glob("lab*/README.md")), *sorted((ROOT / "docs").rglob("*.md"))]
+    pages = [*sorted(ROOT.glob("lab*/README*.md")), *sorted((ROOT / "docs").rglob("*.md"))]
     for page in pages:
-        for number, line in enumerate(page.read_text().splitlines(), 1):
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
             for written in TEST_NAME.findall(line):
                 name = graded_name(written)
                 suite, _, test = name.partition(".")
@@ -321,8 +640,7 @@ def main() -> int:
     parser.add_argument("--build", default=str(ROOT / "build"))
     args = parser.parse_args()
     problems: list[str] = []
-    current, wanted = regenerate(pathlib.Path(args.build).resolve(), problems)
-    stale = current != wanted
+    pages = regenerate(pathlib.Path(args.build).resolve(), problems)
     if args.mode == "check":
         named_tests(pathlib.Path(args.build).resolve(), problems)
         run_demos(problems)
@@ -330,17 +648,22 @@ def main() -> int:
         print(f"mistake catalogue: {problem}")
     if problems:
         return 1
+    stale = [(edition, wanted) for edition, current, wanted in pages if current != wanted]
+    for edition, current, wanted in pages:
+        if current == wanted:
+            print(f"mistake catalogue: {edition.name} matches the tests and the mutants")
     if not stale:
-        print(f"mistake catalogue: {PAGE.relative_to(ROOT)} matches the tests and the mutants")
         return 0
     if args.mode == "write":
-        PAGE.write_text(wanted)
-        print(f"mistake catalogue: wrote {PAGE.relative_to(ROOT)}")
+        for edition, wanted in stale:
+            edition.page.write_text(wanted, encoding="utf-8")
+            print(f"mistake catalogue: wrote {edition.name}")
         return 0
-    print(
-        f"mistake catalogue: {PAGE.relative_to(ROOT)} is stale: run "
-        "'python3 tools/mistake_catalogue.py write' (after building the reference)"
-    )
+    for edition, _ in stale:
+        print(
+            f"mistake catalogue: {edition.name} is stale: run "
+            "'python3 tools/mistake_catalogue.py write' (after building the reference)"
+        )
     return 1
 
 
