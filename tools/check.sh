@@ -25,8 +25,9 @@
 #                 solutions, and lab02 passes in it on lab01's prebuilt reference
 #                 (tools/release_check.sh)
 #  11 testkit     the autograder's own self-tests
-#  12 docs        the Doxygen walkthrough builds with zero warnings, and the mistake catalogue
-#                 matches the tests and mutants (tools/mistake_catalogue.py)
+#  12 docs        the Doxygen walkthrough builds with zero warnings (both editions), the mistake
+#                 catalogue matches the tests and mutants (tools/mistake_catalogue.py), and the
+#                 Chinese edition is in step with the English one (tools/zh_sync.py)
 #
 # After the build and the quick steps 2-4, the rest run side by side in three lanes, so that both
 # cores stay busy the whole time (much of a test's time is spent waiting on its sockets, and a
@@ -133,7 +134,9 @@ mutants() {
 }
 
 docs() {
-  bash tools/docs.sh "$BUILD" && python3 tools/mistake_catalogue.py check --build "$BUILD"
+  bash tools/docs.sh "$BUILD" && python3 tools/mistake_catalogue.py check --build "$BUILD" &&
+    python3 tools/zh_sync.py selftest && python3 tools/zh_sync.py check --all &&
+    python3 tools/zh_sync.py lessons --build "$BUILD"
 }
 
 loop() {

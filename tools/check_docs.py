@@ -3,6 +3,8 @@
 
     python3 tools/check_docs.py BUILD/docs/html
 
+It checks both editions: the English one in html/ and the Chinese one in html/zh/
+(docs/Doxyfile.zh), linked to each other by every page's language switch.
 Doxygen's own warnings (tools/docs.sh fails on any) do not see what a reader sees. This does:
 1. No broken internal link: every href and src inside the HTML names a file that exists, and its
    #anchor, if any, is an id or name in that file. Links to other sites are not followed.
@@ -40,7 +42,8 @@ MAN7_PAGE = re.compile(
 MAN_USE = re.compile(r"[\\@]man\b(\{[^}\n]*\}?)?")
 MAN_ALIAS = re.compile(r"\{([A-Za-z0-9_][A-Za-z0-9_.:+-]*),([1-8])\}")
 # Where the alias may be used: what the two Doxyfiles read.
-SOURCES = ["docs/*.md", "lab0*/README.md", "lab0*/*.h", "lab0*/bench/*.h", "common/*.h"]
+SOURCES = ["docs/*.md", "lab0*/README.md", "lab0*/README.zh-CN.md", "lab0*/*.h", "lab0*/bench/*.h"]
+SOURCES += ["common/*.h"]
 SOURCES += ["testkit/*.h", "testkit/shortio/*.md"]
 # The calls the chapters teach or name, with their manual's section. `exit` and `system` are not
 # here: the chapters also use them as words (the line a user types, a reserved nickname).
@@ -59,7 +62,7 @@ CALLS = {
         "3",
     ),
 }
-PAGES = ["docs/*.md", "lab0*/README.md"]
+PAGES = ["docs/*.md", "lab0*/README.md", "lab0*/README.zh-CN.md"]
 EN_DASH_FLAG = re.compile(r"(?:\u2013|&ndash;)[a-z]")
 LOCAL_MAN = "/usr/share/man"
 
@@ -216,12 +219,14 @@ def check_reachable(root, pages, graph, problems):
             if nxt not in seen:
                 seen.add(nxt)
                 todo.append(nxt)
-    search = os.path.join(root, "search") + os.sep
-    autograder_search = os.path.join(root, "autograder", "search") + os.sep
+    searches = tuple(
+        os.path.join(root, *edition, "search") + os.sep
+        for edition in ((), ("autograder",), ("zh",))
+    )
     for path in sorted(pages):
         if path in seen or pages[path].empty:
             continue
-        if path.startswith(search) or path.startswith(autograder_search):
+        if path.startswith(searches):
             continue
         problems.append(
             f"{os.path.relpath(path, root)}: not reachable from index.html by any chain of links"

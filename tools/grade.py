@@ -47,6 +47,7 @@ import textwrap
 import xml.etree.ElementTree as ET
 
 from kit import ctest
+from kit import i18n
 from kit import labs as manifests
 import progress_build
 import progress_store
@@ -189,7 +190,7 @@ def score_text(rows: list[Row]) -> str:
     score, total = lab_score(rows)
     extra, possible = lab_score(rows, bonus=True)
     text = f"{fmt(score)}/{fmt(total)}"
-    return text + (f" (+{fmt(extra)}/{fmt(possible)} bonus)" if possible else "")
+    return text + (f" (+{fmt(extra)}/{fmt(possible)} {i18n.text('bonus')})" if possible else "")
 
 
 # --- what a failure says ------------------------------------------------------------------------
@@ -243,7 +244,7 @@ def excerpt(output: str, max_lines: int = EXAMPLE_LINES) -> list[str]:
     """The first lines of a failure, plus the process block's lines that replay it."""
     lines = failure_lines(output)
     if not output.strip():
-        return ["(the test printed nothing)"]
+        return [f"({i18n.text('cause.silent')})"]
     if len(lines) <= max_lines:
         return lines
     cut = lines[:max_lines]
@@ -252,7 +253,7 @@ def excerpt(output: str, max_lines: int = EXAMPLE_LINES) -> list[str]:
             cut.append(line)
             if line.lstrip().startswith("replay exactly with:") and index + 1 < len(lines):
                 cut.append(lines[index + 1])
-    return cut + ["(…: the whole output is in make grade's results.json, or run with VERBOSE=1)"]
+    return cut + [i18n.text("output.cut")]
 
 
 def cause(row: Row) -> str:
@@ -282,6 +283,26 @@ def _general(line: str) -> str:
     line = re.sub(r"0x[0-9a-fA-F]+", "0x…", line)
     line = re.sub(r"(?<![A-Za-z])\d+", "N", line)
     return line[:160]
+
+
+def shown_cause(key: str) -> str:
+    """A group's key as the report prints it, in the report's language."""
+    for name, pattern in (
+        ("cause.todo", r"TODO not done yet: (?P<name>.+)"),
+        ("cause.signal", r"the program was killed by signal (?P<signal>\S+)"),
+        ("cause.early", r"the program under test ended the test process early"),
+        ("cause.silent", r"the test printed nothing"),
+        ("lab.unbuilt.key", r"(?P<lab>\S+) does not build"),
+    ):
+        match = re.fullmatch(pattern, key)
+        if match:
+            return i18n.text(name, **match.groupdict())
+    return key
+
+
+def lesson_of(row: Row) -> str:
+    """A row's lesson in the report's language (kit/i18n.py: English where no translation)."""
+    return i18n.lesson(row.lab, row.test, row.lesson)
 
 
 def section(lesson: str) -> str:
@@ -339,7 +360,9 @@ def group_failures(lab: manifests.Lab | None, rows: list[Row]) -> list[Group]:
 def names_line(names: list[str], limit: int = 6) -> str:
     unique = list(dict.fromkeys(names))
     shown = ", ".join(unique[:limit])
-    return shown + (f" and {len(unique) - limit} more" if len(unique) > limit else "")
+    if len(unique) <= limit:
+        return shown
+    return i18n.text("and.more", shown=shown, count=len(unique) - limit)
 
 
 def suites(rows: list[Row]) -> str:
@@ -347,6 +370,8 @@ def suites(rows: list[Row]) -> str:
 
 
 def wrap(text: str, indent: str) -> list[str]:
+    if i18n.chinese():  # no spaces to break a Chinese line at
+        return i18n.wrap(text, WIDTH, indent, indent + "  ")
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ") or [
         indent
     ]
@@ -358,16 +383,21 @@ def print_group(group: Group, quiet: str) -> None:
     rows = group.all_rows()
     points = sum(r.points for r in rows if r.graded)
     count = len(rows)
-    what = f"{count} test{'s fail' if count != 1 else ' fails'}"
-    print(f"  {paint('FAIL', '31')} {what} on: {group.key} ({fmt(points)} points)")
+    head = i18n.text(
+        "fail.head" if count == 1 else "fail.head.many",
+        count=count,
+        key=shown_cause(group.key),
+        points=fmt(points),
+    )
+    print(f"  {paint('FAIL', '31')} {head}")
     if quiet:
         if quiet == "named":
             print_quiet_failures(rows)
         return
     example = group.first
-    print(f"       e.g. {example.name}")
+    print(f"       {i18n.text('example', name=example.name)}")
     if example.lesson:
-        for line in wrap(f"what it checks: {example.lesson}", "       "):
+        for line in wrap(i18n.text("it.checks", lesson=lesson_of(example)), "       "):
             print(line)
     for line in excerpt(example.output):
         print(f"       | {line}"[: WIDTH + 40])
@@ -375,15 +405,16 @@ def print_group(group: Group, quiet: str) -> None:
     unit = [r.name for r in others if r.kind != "blackbox"]
     blackbox = [r for r in others if r.kind == "blackbox"]
     also = ([names_line(unit, 4)] if unit else []) + (
-        [f"{len(blackbox)} black-box run(s) of {suites(blackbox)}"] if blackbox else []
+        [i18n.text("also.blackbox", count=len(blackbox), suites=suites(blackbox))]
+        if blackbox
+        else []
     )
     if also:
-        for line in wrap(f"also: {'; '.join(also)}", "       "):
+        for line in wrap(i18n.text("also", what=i18n.text("also.sep").join(also)), "       "):
             print(line)
     if group.needing:
         for line in wrap(
-            f"and {len(group.needing)} test run(s) that need it (folded, not listed one "
-            f"by one): {suites(group.needing)}",
+            i18n.text("folded", count=len(group.needing), suites=suites(group.needing)),
             "       ",
         ):
             print(line)
@@ -423,7 +454,7 @@ def skip_reason(output: str) -> str:
             and lines[index + 1].strip()
         ):
             return lines[index + 1].strip()
-    return "the test skipped itself"
+    return i18n.text("skipped.itself")
 
 
 def variant(name: str) -> str:
@@ -452,17 +483,17 @@ def variant_hint(lab: manifests.Lab | None, rows: list[Row]) -> str:
     return f"every failing run is a .../{chosen} run whose twins pass: {hint}" if hint else ""
 
 
+def shown_variant_hint(hint: str) -> str:
+    """variant_hint's line in the report's language (its hint is the manifest's own words)."""
+    match = re.fullmatch(r"every failing run is a \.\.\./(\S+) run whose twins pass: (.*)", hint)
+    return i18n.text("variant", variant=match.group(1), hint=match.group(2)) if match else hint
+
+
 def print_lab(lab: str, rows: list[Row], built: bool, quiet: str, verbose: bool) -> list[Group]:
-    print(paint(f"== {lab}: {score_text(rows)} ==", "1"))
+    print(paint(i18n.text("lab.head", lab=lab, score=score_text(rows)), "1"))
     if not built:
         graded = [r for r in rows if r.graded]
-        print(
-            paint(
-                f"  {lab} does not build: its {len(graded)} graded tests fail until it does "
-                "(the compiler's errors are at the end of this report)",
-                "31",
-            )
-        )
+        print(paint("  " + i18n.text("lab.unbuilt", lab=lab, count=len(graded)), "31"))
         print()
         return [Group(f"{lab} does not build", rows=rows)]
     try:
@@ -474,7 +505,7 @@ def print_lab(lab: str, rows: list[Row], built: bool, quiet: str, verbose: bool)
     groups = group_failures(manifest, rows)
     hint = variant_hint(manifest, rows)
     if hint:
-        for line in wrap(hint, "  "):
+        for line in wrap(shown_variant_hint(hint), "  "):
             print(paint(line, "1"))
         groups[0].hint = hint
     if not verbose:
@@ -486,20 +517,23 @@ def print_lab(lab: str, rows: list[Row], built: bool, quiet: str, verbose: bool)
         helpers = len(passed) - len(graded)
         bonus = sum(r.points for r in graded if r.bonus)
         print(
-            f"  {paint('PASS', '32')} {len(graded)} graded test(s), "
-            f"{fmt(sum(r.points for r in graded if not r.bonus))} points"
-            + (f" (+{fmt(bonus)} bonus)" if bonus else "")
-            + (f"; {helpers} helper test(s), not graded" if helpers else "")
+            f"  {paint('PASS', '32')} "
+            + i18n.text(
+                "pass.line",
+                count=len(graded),
+                points=fmt(sum(r.points for r in graded if not r.bonus)),
+            )
+            + (i18n.text("pass.bonus", points=fmt(bonus)) if bonus else "")
+            + (i18n.text("pass.helpers", count=helpers) if helpers else "")
         )
     skipped = [r for r in rows if r.status == ctest.SKIPPED]
     by_reason: dict[str, list[Row]] = {}
     for row in skipped:
         by_reason.setdefault(skip_reason(row.output), []).append(row)
     for reason, which in by_reason.items():
-        for line in wrap(
-            f"not run yet, because {reason}: {names_line([r.name for r in which])}", "  "
-        ):
-            print(paint(line, "33") if line.startswith("  not") else line)
+        names = names_line([r.name for r in which])
+        for number, line in enumerate(wrap(i18n.text("skipped", reason=reason, names=names), "  ")):
+            print(paint(line, "33") if number == 0 else line)
     print()
     return groups
 
@@ -507,15 +541,16 @@ def print_lab(lab: str, rows: list[Row], built: bool, quiet: str, verbose: bool)
 def print_every_row(rows: list[Row]) -> None:
     for row in rows:
         if row.status == ctest.SKIPPED:
-            print(f"  {paint('not run yet', '33')} {row.name}: because {skip_reason(row.output)}")
+            because = i18n.text("skipped.because", reason=skip_reason(row.output))
+            print(f"  {paint(i18n.text('skipped.short'), '33')} {row.name}: {because}")
             continue
         status = paint("PASS", "32") if row.passed else paint("FAIL", "31")
         got = fmt(row.points if row.passed else 0)
-        points = f"{got:>4}/{fmt(row.points):<4}" if row.graded else " (not graded)"
+        points = f"{got:>4}/{fmt(row.points):<4}" if row.graded else i18n.text("not.graded")
         print(f"  {status} {points} {row.name}")
         if not row.passed:
             if row.lesson:
-                print(f"         what this checks: {row.lesson}")
+                print(f"         {i18n.text('checks', lesson=lesson_of(row))}")
             for line in excerpt(row.output, 40):
                 print(f"         | {line}")
 
@@ -524,7 +559,7 @@ def build_errors(build: pathlib.Path, lab: str, max_lines: int = 40) -> list[str
     """The compiler's first errors for a lab that does not build (the Makefile saved its log)."""
     log = build / "logs" / f"{lab}.build.log"
     if not log.exists():
-        return [f"(no build log: run `make test LAB={lab}` to see the compiler's output)"]
+        return [i18n.text("no.build.log", lab=lab)]
     lines = [
         line
         for line in log.read_text(errors="replace").splitlines()
@@ -541,18 +576,18 @@ def build_errors(build: pathlib.Path, lab: str, max_lines: int = 40) -> list[str
 
 def start_here(lab: str, groups: list[Group], built: bool) -> str:
     if not built:
-        return f"start here: make {lab} compile; the compiler's first errors are just above."
+        return i18n.text("start.compile", lab=lab)
     group = groups[0]
-    manifest_chapter = f"{lab}/README.md"
+    manifest_chapter = f"{lab}/{i18n.chapter(ROOT / lab).name}"
     where = section(group.first.lesson).split(",")[0]
-    read = f", {manifest_chapter} {where}" if where else ""
+    read = i18n.text("start.read", chapter=manifest_chapter, where=where) if where else ""
     todo = todo_name(group.key)
     count = len(group.all_rows())
     if group.hint:
-        return f"start with {group.hint.split(': ', 1)[1]}"
+        return i18n.text("start.hint", hint=group.hint.split(": ", 1)[1])
     if todo:
-        return f"start with {todo}{read} ({count} failing test runs wait on it)."
-    return f"start with {group.first.name}{read}: {group.key}"
+        return i18n.text("start.todo", todo=todo, read=read, count=count)
+    return i18n.text("start.test", name=group.first.name, read=read, key=shown_cause(group.key))
 
 
 def write_results(folder: pathlib.Path, rows: list[Row]) -> None:
@@ -609,9 +644,10 @@ def quiet_mode(args: argparse.Namespace) -> str:
 # --- what the report graded, and what make progress keeps of it ---------------------------------
 
 
-def build_description(build: pathlib.Path, plain_only: bool = False) -> str:
+def build_description(build: pathlib.Path, plain_only: bool = False, lang: str = "en") -> str:
     """Which build a report graded, from its CMakeCache.txt: the stack the lab links, whether it is
-    sanitized, and whether the black-box tests also run under the short-I/O injector."""
+    sanitized, and whether the black-box tests also run under the short-I/O injector. In English
+    by default: make progress keeps it, and reads it ("STACK=mine", "sanitizers on")."""
     cache = {}
     try:
         for line in (build / "CMakeCache.txt").read_text().splitlines():
@@ -621,13 +657,15 @@ def build_description(build: pathlib.Path, plain_only: bool = False) -> str:
     except OSError:
         pass
     stack = cache.get("KIT_STACK", "solutions")
-    stack_text = "your own earlier labs" if stack == "mine" else "the reference earlier labs"
+    stack_text = i18n.text("stack.mine" if stack == "mine" else "stack.solutions", lang)
     sanitize = cache.get("KIT_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE", "YES")
-    return (
-        f"STACK={stack} ({stack_text}), "
-        + ("sanitizers on (ASan+UBSan)" if sanitize else "sanitizers off")
-        + ", short-I/O injector "
-        + ("off (black-box tests run once)" if plain_only else "on (black-box tests run twice)")
+    comma = "，" if lang == "zh" else ", "
+    return comma.join(
+        [
+            f"STACK={stack}（{stack_text}）" if lang == "zh" else f"STACK={stack} ({stack_text})",
+            i18n.text("sanitizers.on" if sanitize else "sanitizers.off", lang),
+            i18n.text("injector.off" if plain_only else "injector.on", lang),
+        ]
     )
 
 
@@ -636,7 +674,14 @@ def print_header(build: pathlib.Path, plain_only: bool) -> None:
         shown = build.relative_to(pathlib.Path.cwd())
     except ValueError:
         shown = build
-    print(paint(f"grading {shown}/: {build_description(build, plain_only)}", "2"))
+    print(
+        paint(
+            i18n.text(
+                "grading", build=shown, what=build_description(build, plain_only, i18n.language())
+            ),
+            "2",
+        )
+    )
 
 
 def grading_line(lab: str):
@@ -645,7 +690,7 @@ def grading_line(lab: str):
     nothing."""
     if not sys.stdout.isatty():
         return contextlib.nullcontext()
-    return progress_build.Ticking(progress_build.Line(), f"grading {lab}: running its tests")
+    return progress_build.Ticking(progress_build.Line(), i18n.text("running", lab=lab))
 
 
 def store_result(
@@ -757,22 +802,22 @@ def main() -> int:
         table.append((lab, score_text(rows)))
         all_rows += rows
     width = max(len(lab) for lab, _ in table)
-    print(paint("score", "1"))
+    print(paint(i18n.text("score"), "1"))
     for lab, text in table:
         print(f"  {lab:<{width}}  {text}")
     if len(table) > 1:
-        print(f"  {'total':<{width}}  {score_text(all_rows)}")
+        print(f"  {i18n.text('total'):<{width}}  {score_text(all_rows)}")
     if args.results:
         write_results(pathlib.Path(args.results), all_rows)
-        print(f"\nwrote {args.results}/results.json and junit.xml (every test's whole output)")
+        print("\n" + i18n.text("wrote", folder=args.results))
     for lab in unbuilt:
         print()
-        print(paint(f"== {lab} does not build: the compiler says ==", "1;31"))
+        print(paint(i18n.text("compiler.says", lab=lab), "1;31"))
         for line in build_errors(build, lab):
             print(f"  {line}")
     graded = [r for r in all_rows if r.graded]
     if not graded:
-        print("no graded tests found: was the kit built?")
+        print(i18n.text("no.tests"))
         return 1
     if args.expect == "all-pass":
         if start and not args.summary and not args.reference:
@@ -781,10 +826,7 @@ def main() -> int:
         return 0 if all(r.passed for r in graded) else 1
     passing = [f"{r.lab}: {r.name}" for r in graded if r.passed]
     if passing:
-        print(
-            "\nthese graded tests PASS on the untouched skeleton "
-            "(a test that cannot fail grades nothing):"
-        )
+        print("\n" + i18n.text("skeleton.passes"))
         for name in passing:
             print(f"  {name}")
     return 1 if passing else 0

@@ -13,6 +13,11 @@ build's binaries: they exist whatever state the student's files are in): the GRA
 points and lesson, whose "(README §...)" part becomes the "read" column. Only the text between the
 markers is rewritten, so the rest of the chapter stays its authors'.
 
+A chapter's translation (README.zh-CN.md, docs/architecture.md "Translations") has the same markers:
+its tables get Chinese column headings and each test's Chinese lesson from the lab's
+lessons.zh-CN.json (the English one where the table has none, or a stale one: tools/zh_sync.py
+lessons fails on both).
+
 usage: graded_tables.py write|check [--build DIR] [LAB...]
        write: rewrite the tables; check: exit 1 and name every stale table (make check)
 """
@@ -24,6 +29,7 @@ import re
 import sys
 
 from kit import ctest
+from kit import i18n
 from kit import labs as manifests
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -34,8 +40,9 @@ END = "<!-- graded-table {kind}: end -->"
 
 
 def split_lesson(lesson: str) -> tuple[str, str]:
-    """("what it checks", "where to read") of a lesson line "... (README §4.3, mistake 2)"."""
-    match = re.search(r"\s*\(README\s*([^)]*)\)\s*$", lesson)
+    """("what it checks", "where to read") of a lesson line "... (README §4.3, mistake 2)" (or
+    a Chinese one, "...（README §4.3，错误 2）")."""
+    match = re.search(r"\s*[(（]README\s*([^)）]*)[)）]\s*$", lesson)
     if not match:
         return lesson, ""
     return lesson[: match.start()], match.group(1)
@@ -48,21 +55,55 @@ def cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def table(kind: str, graded: dict[str, ctest.GradedInfo]) -> list[str]:
-    if kind == "unit":
-        lines = ["| test | points | checks | read |", "|---|---:|---|---|"]
-    else:
-        lines = ["| test | points (plain + injector) | checks | read |", "|---|---:|---|---|"]
+# The words of a table, in each language.
+WORDS = {
+    "en": {
+        "unit": "| test | points | checks | read |",
+        "blackbox": "| test | points (plain + injector) | checks | read |",
+        "split": "{points} ({half} + {half})",
+        "bonus": "+{points} bonus",
+        "total": "| **total** | **{total}**",
+        "total.bonus": " (+{bonus} bonus)",
+    },
+    "zh": {
+        "unit": "| 测试 | 分数 | 检查内容 | 阅读 |",
+        "blackbox": "| 测试 | 分数（普通 + 注入器） | 检查内容 | 阅读 |",
+        "split": "{points}（{half} + {half}）",
+        "bonus": "+{points} 附加分",
+        "total": "| **合计** | **{total}**",
+        "total.bonus": "（+{bonus} 附加分）",
+    },
+}
+
+
+def table(
+    kind: str, graded: dict[str, ctest.GradedInfo], lang: str = "en", lab: str = ""
+) -> list[str]:
+    words = WORDS[lang]
+    lines = [words[kind], "|---|---:|---|---|"]
     for name, info in graded.items():
-        checks, read = split_lesson(info.lesson)
+        lesson = info.lesson
+        if lang == "zh":
+            entry = i18n.lessons(lab).get(name, {})
+            if isinstance(entry, dict) and entry.get("en") == lesson and entry.get("zh"):
+                lesson = entry["zh"]
+        checks, read = split_lesson(lesson)
         half = f"{info.points / 2:g}"
-        points = str(info.points) if kind == "unit" else f"{info.points} ({half} + {half})"
+        points = (
+            str(info.points)
+            if kind == "unit"
+            else words["split"].format(points=info.points, half=half)
+        )
         if info.bonus:
-            points = f"+{points} bonus"
+            points = words["bonus"].format(points=points)
         lines.append(f"| `{name}` | {points} | {cell(checks)} | {cell(read)} |")
     total = sum(info.points for info in graded.values() if not info.bonus)
     bonus = sum(info.points for info in graded.values() if info.bonus)
-    lines.append(f"| **total** | **{total}**" + (f" (+{bonus} bonus)" if bonus else "") + " | | |")
+    lines.append(
+        words["total"].format(total=total)
+        + (words["total.bonus"].format(bonus=bonus) if bonus else "")
+        + " | | |"
+    )
     return lines
 
 
@@ -70,9 +111,17 @@ def binary(build: pathlib.Path, lab: str, kind: str) -> pathlib.Path:
     return build / "tests" / "solutions" / lab / f"ref-{lab}-{kind}"
 
 
-def regenerate(build: pathlib.Path, lab: str) -> tuple[str, str, list[str]]:
-    """(current README text, wanted README text, problems)."""
+def chapters(lab: str) -> list[tuple[pathlib.Path, str]]:
+    """(chapter, language) of the lab: its English chapter, and its translation if there is one."""
     readme = ROOT / lab / manifests.load(lab).chapter
+    translated = readme.with_name(readme.name[: -len(".md")] + i18n.CHAPTER_SUFFIX)
+    return [(readme, "en")] + ([(translated, "zh")] if translated.exists() else [])
+
+
+def regenerate(
+    build: pathlib.Path, lab: str, readme: pathlib.Path, lang: str = "en"
+) -> tuple[str, str, list[str]]:
+    """(current chapter text, wanted chapter text, problems)."""
     text = readme.read_text()
     wanted, problems = text, []
     for kind in ("unit", "blackbox"):
@@ -83,9 +132,9 @@ def regenerate(build: pathlib.Path, lab: str) -> tuple[str, str, list[str]]:
                 problems.append(f"{lab}: {path} is not built: build the reference first")
             continue
         if begin not in text or end not in text:
-            problems.append(f"{lab}/README.md has no {kind} table markers ({begin})")
+            problems.append(f"{lab}/{readme.name} has no {kind} table markers ({begin})")
             continue
-        body = "\n".join(table(kind, ctest.manifest(path)))
+        body = "\n".join(table(kind, ctest.manifest(path), lang, lab))
         head, rest = wanted.split(begin, 1)
         _, tail = rest.split(end, 1)
         wanted = f"{head}{begin}\n{body}\n{end}{tail}"
@@ -102,14 +151,18 @@ def main() -> int:
     args = parser.parse_args()
     build = pathlib.Path(args.build).resolve()
     stale = 0
-    for lab in args.labs or manifests.names():
-        current, wanted, problems = regenerate(build, lab)
+    chosen = [
+        (lab, readme, lang)
+        for lab in args.labs or manifests.names()
+        for readme, lang in chapters(lab)
+    ]
+    for lab, readme, lang in chosen:
+        current, wanted, problems = regenerate(build, lab, readme, lang)
         for problem in problems:
             print(f"graded tables: {problem}")
         stale += len(problems)
         if current == wanted:
             continue
-        readme = ROOT / lab / manifests.load(lab).chapter
         if args.mode == "write":
             readme.write_text(wanted)
             print(f"graded tables: wrote {readme.relative_to(ROOT)}")

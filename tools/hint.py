@@ -22,6 +22,10 @@ Which function: the first failing test of the lab's last result (make test and m
 tools/progress_store.py): the TODO it waits on, else the function its lesson names first, else the
 one its test suite names (ListenTcp -> listen_tcp). Without a result: the chapter's first topic.
 --for NAME chooses a topic by the name of one of its functions.
+
+In Chinese (KIT_LANG=zh, or a zh locale: tools/kit/i18n.py) the hints come from the "## 提示"
+section of the chapter's translation (README.zh-CN.md), which has the same topics and steps in the
+same order (--check compares them), and the lines around them from i18n's message table.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ import textwrap
 import time
 
 import progress_store
+from kit import i18n
 from kit import labs as manifests
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -54,9 +59,16 @@ class Topic:
         return ", ".join(self.names) or self.title
 
 
-def topics(lab: manifests.Lab) -> tuple[list[Topic], list[str]]:
-    """The chapter's hint topics, in order, and the problems of their form."""
-    chapter = lab.folder / lab.chapter
+HEADINGS = {"en": "## hints", "zh": "## 提示"}
+
+
+def topics(
+    lab: manifests.Lab, chapter: pathlib.Path | None = None
+) -> tuple[list[Topic], list[str]]:
+    """The chapter's hint topics, in order, and the problems of their form (`chapter`: the
+    English one by default, or its translation, whose hints are under "## 提示")."""
+    chapter = chapter or lab.folder / lab.chapter
+    heading = HEADINGS["zh" if chapter.name.endswith(i18n.CHAPTER_SUFFIX) else "en"]
     lines = chapter.read_text().splitlines() if chapter.exists() else []
     found: list[Topic] = []
     problems = []
@@ -64,7 +76,7 @@ def topics(lab: manifests.Lab) -> tuple[list[Topic], list[str]]:
     current: Topic | None = None
     for number, line in enumerate(lines, 1):
         if line.startswith("## "):
-            inside = line.strip().lower() == "## hints"
+            inside = line.strip().lower() == heading
             current = None
             continue
         if not inside:
@@ -88,7 +100,9 @@ def topics(lab: manifests.Lab) -> tuple[list[Topic], list[str]]:
         if topic.names and len(topic.steps) < 2:
             problems.append(f"{lab.name}: hint topic '{topic.title}' has fewer than 2 steps")
     if not any(t.names for t in found):
-        problems.append(f"{lab.name}: no hint topics (### `function` headings) in its Hints")
+        problems.append(
+            f"{lab.name}/{chapter.name}: no hint topics (### `function` headings) in its Hints"
+        )
     return found, problems
 
 
@@ -131,48 +145,56 @@ def choose(found: list[Topic], result: progress_store.Result | None, wanted: str
 
 def ago(when: float) -> str:
     minutes = max(0, int(time.time() - when) // 60)
-    return "just now" if minutes == 0 else f"{minutes} min ago"
+    return (
+        i18n.text("hint.just.now") if minutes == 0 else i18n.text("hint.minutes", minutes=minutes)
+    )
 
 
 def show(lab: manifests.Lab, store: pathlib.Path, n: int, wanted: str) -> int:
-    found, _ = topics(lab)
+    # The chapter in the user's language: its translation's hints when Chinese is wanted.
+    chapter = i18n.chapter(lab.folder, lab.chapter)
+    found, _ = topics(lab, chapter)
     if not any(t.names and t.steps for t in found):
-        sys.exit(f"hint: {lab.name}/{lab.chapter} has no hints in steps")
+        sys.exit(f"hint: {lab.name}/{chapter.name} has no hints in steps")
     result = progress_store.load(store, lab.name)
     if result is not None and result.finished and not wanted:
-        print(f"every graded test of {lab.name} passes in your last result: no hint needed.")
-        print(f"(a hint anyway: make hint LAB={lab.name} FOR=function)")
+        print(i18n.text("hint.finished", lab=lab.name))
+        print(i18n.text("hint.anyway", lab=lab.name))
         return 0
     topic = choose(found, result, wanted)
     count = len(topic.steps)
     k = max(1, n)
     if k > count:
-        print(f"({topic.label} has {count} hints; the last one:)")
+        print(i18n.text("hint.last", label=topic.label, count=count))
         k = count
     if wanted:
-        why = f"you asked for {wanted}"
+        why = i18n.text("hint.asked", name=wanted)
     elif result is None:
-        why = (
-            f"no result of {lab.name} yet (make test or make watch keeps one): "
-            "the lab's first function"
-        )
+        why = i18n.text("hint.no.result", lab=lab.name)
     else:
-        why = f"your first failing test: {result.next_test}, {ago(result.when)}"
+        why = i18n.text("hint.failing", test=result.next_test, ago=ago(result.when))
         if result.fingerprint != progress_store.fingerprint(lab.name):
-            why += "; your files changed since: make test for a newer one"
-    print(f"hint {k} of {count} for {topic.label} ({why})")
+            why += i18n.text("hint.changed")
+    print(i18n.text("hint.head", k=k, count=count, label=topic.label, why=why))
     print()
-    for line in textwrap.wrap(topic.steps[k - 1], WIDTH - 2):
-        print(f"  {line}")
+    # Chinese has no spaces to break a line at: i18n.wrap breaks it between two characters.
+    step = topic.steps[k - 1]
+    lines = i18n.wrap(step, WIDTH, "  ") if i18n.chinese() else textwrap.wrap(step, WIDTH - 2)
+    for line in lines:
+        print(f"  {line.strip()}")
     print()
     chosen = f" FOR={wanted}" if wanted else ""
-    more = f"make hint LAB={lab.name}{chosen} N={k + 1}" if k < count else "that was the last hint"
+    more = (
+        i18n.text("hint.more", lab=lab.name, chosen=chosen, n=k + 1)
+        if k < count
+        else i18n.text("hint.was.last")
+    )
     # The section of the failing test's lesson, unless a topic was asked for by name (FOR=):
     # then that lesson is about another function.
     lesson = result.next_lesson if result and not wanted else ""
     section = re.search(r"README\s*(§[^);]*)", lesson)
-    read = f"{lab.name}/{lab.chapter}" + (f" {section.group(1).strip()}" if section else "")
-    print(f"next: {more}; read {read}; every hint: the chapter's Hints section")
+    read = f"{lab.name}/{chapter.name}" + (f" {section.group(1).strip()}" if section else "")
+    print(i18n.text("hint.next", more=more, read=read))
     return 0
 
 
@@ -198,11 +220,35 @@ def regions(path: pathlib.Path) -> list[tuple[str, list[str]]]:
     return found
 
 
+def same_hints(lab: manifests.Lab, found: list[Topic]) -> list[str]:
+    """The problems of the translation's hints: the same topics (their functions), in the same
+    order, each with as many steps, so that hint N of a topic is the same hint in both."""
+    chapter = lab.folder / (lab.chapter[: -len(".md")] + i18n.CHAPTER_SUFFIX)
+    if not chapter.exists():
+        return []
+    translated, problems = topics(lab, chapter)
+    english = [(t.names, len(t.steps)) for t in found if t.names]
+    chinese = [(t.names, len(t.steps)) for t in translated if t.names]
+    if english != chinese:
+        for k, (en, zh) in enumerate(zip(english + [None] * 99, chinese + [None] * 99)):
+            if en != zh:
+                problems.append(
+                    f"{lab.name}/{chapter.name}: its hints differ from the English ones at topic "
+                    f"{k + 1}: English {en or 'none'}, Chinese {zh or 'none'} "
+                    "(functions, number of steps): same topics and steps, in the same order"
+                )
+                break
+    return problems
+
+
 def check() -> int:
     problems = []
     for lab in manifests.all_labs():
         found, form = topics(lab)
         problems += form
+        problems += same_hints(lab, found)
+        translation = lab.folder / (lab.chapter[: -len(".md")] + i18n.CHAPTER_SUFFIX)
+        given_away = found + (topics(lab, translation)[0] if translation.exists() else [])
         named = {n for t in found for n in t.names} | {
             n.split("::")[-1] for t in found for n in t.names
         }
@@ -216,7 +262,7 @@ def check() -> int:
                     problems.append(f"{lab.name}: no hint topic names {function} ({name})")
                 if len(code) < 2:
                     continue
-                for topic in found:
+                for topic in given_away:
                     for number, step in enumerate(topic.steps, 1):
                         flat = " ".join(step.replace("`", "").split())
                         given = [c for c in code if c in flat]

@@ -21,6 +21,12 @@ would show differently from a code host:
   becomes `%%s`. Text in double quotes is left alone, as Doxygen leaves it.
 - In a table row, a code span holding `\\|` (a `|` that must not end the cell, as code hosts
   write it) becomes <code>...</code>, where Doxygen drops the backslash as a code host does.
+- The two editions (docs/architecture.md, "Translations"): the English pages are in html/, their
+  translations (*.zh-CN.md, docs/Doxyfile.zh) in html/zh/. A page's language switch
+  (`**English** · [中文](README.zh-CN.md)`, `[English](README.md) · **中文**`) becomes a link to
+  the same page in the other edition, by the name Doxygen gives its HTML file (html_name). In a
+  translation, a link to a page the Chinese edition does not have (a walkthrough, an English page
+  not translated yet) becomes a link to that page in the English edition.
 """
 
 import html
@@ -64,11 +70,82 @@ def paragraph(chunk):
     return "".join(out)
 
 
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ZH = ".zh-CN.md"
+# The pages of both editions (docs/Doxyfile.zh): the glossary is bilingual.
+SHARED = ("docs/glossary.md",)
+MAIN_PAGES = ("docs/mainpage.md", "docs/mainpage" + ZH)
+SWITCH_EN = re.compile(r"^\*\*English\*\* · \[中文\]\(([^()\s]+)\)\s*$", re.M)
+SWITCH_ZH = re.compile(r"^\[English\]\(([^()\s]+)\) · \*\*中文\*\*\s*$", re.M)
+TITLE_LABEL = re.compile(r"\{#([\w-]+)\}\s*$")
+
+
+def html_name(path):
+    """The HTML file Doxygen 1.9 writes for the Markdown page at `path`, in its edition's folder:
+    index.html for the main page (USE_MDFILE_AS_MAINPAGE), LABEL.html for a page whose title has
+    an explicit {#LABEL}, else "md_" and the page's path from the top without its last extension,
+    every character but a letter, a digit or '_' written '_' (docs/protocol.md: md_docs_protocol,
+    lab01_blocking/README.zh-CN.md: md_lab01_blocking_README_zh_CN). tools/check_docs.py checks
+    every link this makes."""
+    rel = os.path.relpath(os.path.abspath(path), TOP).replace(os.sep, "/")
+    if rel in MAIN_PAGES:
+        return "index.html"
+    with open(path, encoding="utf-8") as f:
+        label = TITLE_LABEL.search(f.readline())
+    if label:
+        return label.group(1) + ".html"
+    return "md_" + re.sub(r"[^A-Za-z0-9_]", "_", rel[: -len(".md")]) + ".html"
+
+
+def edition_links(text, path):
+    """The language switch as a link to the other edition; in a translation, links to pages the
+    Chinese edition does not have as links to the English edition."""
+    here = os.path.dirname(os.path.abspath(path))
+    rel = os.path.relpath(os.path.abspath(path), TOP).replace(os.sep, "/")
+    chinese = rel.endswith(ZH)
+
+    def switch_en(match):
+        target = os.path.join(here, match.group(1))
+        if not os.path.exists(target):
+            return "**English**"
+        return f'**English** · <a href="zh/{html_name(target)}">中文</a>'
+
+    def switch_zh(match):
+        target = os.path.join(here, match.group(1))
+        return f'<a href="../{html_name(target)}">English</a> · **中文**'
+
+    text = SWITCH_EN.sub(switch_en, text, count=1)
+    if not chinese:
+        return text
+    text = SWITCH_ZH.sub(switch_zh, text, count=1)
+    # The autograder's reference is the English edition's (html/autograder/).
+    text = text.replace('href="autograder/', 'href="../autograder/')
+
+    def to_english(match):
+        label, target = match.group(1), match.group(2)
+        file, _, anchor = target.partition("#")
+        full = os.path.normpath(os.path.join(here, file))
+        if not file.endswith(".md") or "://" in file:
+            return match.group(0)
+        shared = os.path.relpath(full, TOP).replace(os.sep, "/") in SHARED
+        if (file.endswith(ZH) and os.path.exists(full)) or shared:
+            return match.group(0)
+        if file.endswith(ZH):
+            full = full[: -len(ZH)] + ".md"
+        if not os.path.exists(full):
+            return match.group(0)
+        href = "../" + html_name(full) + ("#" + anchor if anchor else "")
+        return f'<a href="{href}">{label}</a>'
+
+    return re.sub(r"(?<!!)\[([^\]]+)\]\(([^()\s]+)\)", to_english, text)
+
+
 def filter_page(path):
     """The page at `path` as Doxygen should read it."""
     with open(path, encoding="utf-8") as f:
         text = f.read()
     here = os.path.dirname(os.path.abspath(path))
+    text = edition_links(text, path)
 
     text = re.sub(r"(!\[[^\]]*\]\()(?:[^()\s]*/)?diagrams/([^()/\s]+\))", r"\1\2", text)
 
@@ -111,9 +188,8 @@ def filter_page(path):
 
 def main(argv):
     if len(argv) >= 2 and argv[0] == "--into":
-        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         for path in argv[2:]:
-            target = os.path.join(argv[1], os.path.relpath(os.path.abspath(path), top))
+            target = os.path.join(argv[1], os.path.relpath(os.path.abspath(path), TOP))
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "w", encoding="utf-8") as f:
                 f.write(filter_page(path))

@@ -23,9 +23,12 @@ set -euo pipefail
 # manual pages of the system calls (`man 2 epoll_wait`) that every chapter links to; make docs
 # also checks its \man links against them (tools/check_docs.py).
 # inotify-tools: make watch hears a save at once (inotifywait); without it, it polls the files.
+# fonts-noto-cjk: a font with Chinese characters, so that the Chinese edition of the walkthrough
+# (build/docs/html/zh/) and KIT_LANG=zh reports show as text, not boxes, in a browser, a terminal
+# or a headless screenshot of a machine that has no desktop fonts.
 packages=(make g++ cmake ninja-build python3 patch libgtest-dev libgmock-dev googletest doxygen graphviz
           clang-format black flake8 redis-server libhiredis-dev pkg-config netcat-openbsd manpages-dev
-          inotify-tools)
+          inotify-tools fonts-noto-cjk)
 
 # --- 1. install the packages that are missing ------------------------------------------------------
 if ! command -v dpkg >/dev/null || ! command -v apt-get >/dev/null; then
