@@ -85,7 +85,8 @@ LineClient member(const FedServer& server, const std::string& nick,
         throw testkit::Failure("expected the welcome line, got '" + testkit::printable(welcome) +
                                "'");
     }
-    const std::string renamed = "* ClientID " + welcome.substr(prefix.size()) + " is now " + nick;
+    const std::string renamed =
+        "* ClientID " + welcome.substr(prefix.size()) + '@' + server.name + " is now " + nick;
     client.send_line("/nick " + nick);
     await(client, renamed);
     for (LineClient* other : others)
@@ -202,7 +203,7 @@ BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 3,
     LineClient ann = member(a, "ann");
     LineClient other = LineClient::connect(b.server.port);
     await(other, "Welcome to the chat room! Your chat ID is: Client #1");
-    await(ann, "* ClientID 1 joined");
+    await(ann, "* ClientID 1@b joined");
     other.send_line("/nick ANN");
     await(other, "error: the name ANN is taken");
     EXPECT_EQ(redis.ask("GET fed:name:ann"), "$3") << "the claim is not held in Redis";
@@ -210,7 +211,7 @@ BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 3,
     await(ann, "* bye");
     await(other, "* ann left");
     other.send_line("/nick ann");
-    await(other, "* ClientID 1 is now ann");
+    await(other, "* ClientID 1@b is now ann");
 }
 
 BONUS_TEST(Federation, MsgReachesAMemberOfAnotherServer, 3,
