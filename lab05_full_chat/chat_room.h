@@ -50,8 +50,8 @@ public:
     ChatRoom(Outbox& outbox, std::size_t max_clients);
 
     /// @brief Client @p id connected. If the room has space: send it the welcome line, tell the
-    /// others (`* ClientID <id> joined`: its name, name_of), return true. If it is full: send it the room-full line,
-    /// close_after_flush(@p id), return false (it never became a member).
+    /// others by its name (name_of: `* ClientID <id> joined`), return true. If it is full: send
+    /// it the room-full line, close_after_flush(@p id), return false (it never became a member).
     bool join(ClientId id);
 
     /// @brief Member @p id sent @p line (without its "\n"; it may hold any byte but "\n").
@@ -149,10 +149,10 @@ private:
     void help(ClientId id);
 
     RoomPeer* peer_ = nullptr;  // declared before router_, which refers to it
-    std::string server_;        // qualify_default_names(): empty outside a federation
     Router router_;             // declared before out_, which refers to it
     Outbox& out_;               // router_: the Outbox for members here, the peer for mirrors
     std::size_t max_clients_;
+    std::string server_;                  // qualify_default_names(): empty outside a federation
     std::map<ClientId, Member> members_;  // by id: ordered, so /who and broadcasts go in join order
 };
 
