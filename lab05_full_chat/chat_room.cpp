@@ -15,8 +15,8 @@ bool ChatRoom::join(ClientId id)
 {
     // TODO: Admit id (README §4.3). If the room already holds max_clients_ members: send
     //   it room_full_line(max_clients_), close_after_flush(id) and return false. Otherwise add it to
-    //   members_ (no name yet), send it welcome_line(id), send joined_line(id) to every *other*
-    //   member (broadcast with except = id) and return true.
+    //   members_ (no name yet), send it welcome_line(id), send joined_line(name_of(id)) to every
+    //   *other* member (broadcast with except = id) and return true.
     kit::todo("ChatRoom::join", id);
 }
 

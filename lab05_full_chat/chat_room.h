@@ -18,6 +18,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace room {
 
@@ -49,8 +50,8 @@ public:
     ChatRoom(Outbox& outbox, std::size_t max_clients);
 
     /// @brief Client @p id connected. If the room has space: send it the welcome line, tell the
-    /// others (`* ClientID <id> joined`), return true. If it is full: send it the room-full line,
-    /// close_after_flush(@p id), return false (it never became a member).
+    /// others by its name (name_of: `* ClientID <id> joined`), return true. If it is full: send
+    /// it the room-full line, close_after_flush(@p id), return false (it never became a member).
     bool join(ClientId id);
 
     /// @brief Member @p id sent @p line (without its "\n"; it may hold any byte but "\n").
@@ -74,8 +75,12 @@ public:
     [[nodiscard]] std::size_t size() const { return members_.size(); }
     /// @brief True if @p id is a member.
     [[nodiscard]] bool contains(ClientId id) const { return members_.count(id) != 0; }
-    /// @brief @p id's name: the one it chose, or `ClientID <id>`; empty for a non-member.
+    /// @brief @p id's name: the one it chose, or its default name (default_name_of); empty for a
+    /// non-member.
     [[nodiscard]] std::string name_of(ClientId id) const;
+    /// @brief The name of member @p id before it chooses one: `ClientID <id>`, or, once
+    /// qualify_default_names() was called, `ClientID <id>@<server>`. (Given.)
+    [[nodiscard]] std::string default_name_of(ClientId id) const;
 
     /// @name The federation's side (README §8; given, in chat_room_helpers.cpp)
     /// A federation (room_peer.h) keeps in every server's room a mirror of the other servers'
@@ -87,6 +92,11 @@ public:
     /// @brief Hand what the room says to everyone, and what it sends to mirrored members, to
     /// @p peer too (nullptr: nobody; the room then only talks to its own members).
     void set_peer(RoomPeer* peer) { peer_ = peer; }
+    /// @brief From now on the default names of this server's members are `ClientID <id>@<server>`
+    /// (@p server: this server's name in the federation, unique among its servers): every
+    /// server has a client 1, and a name must say which one it is, the same on every server
+    /// (README §8.1). Call it before the first member joins: a name never changes under a member.
+    void qualify_default_names(std::string server) { server_ = std::move(server); }
     /// @brief Mirror a member of another server under @p id (is_remote(@p id)) named @p name, or
     /// rename the mirror if it exists. Nobody is told: its own server said so to everyone.
     void add_remote(ClientId id, std::string name);
@@ -119,7 +129,7 @@ private:
     };
 
     struct Member {
-        std::string nick;  // empty until /nick: the name is then `ClientID <id>`
+        std::string nick;  // empty until /nick: the name is then default_name_of(id)
     };
 
     /// Send @p line to every member but @p except (0: everyone). (Given, chat_room_helpers.cpp.)
@@ -142,6 +152,7 @@ private:
     Router router_;             // declared before out_, which refers to it
     Outbox& out_;               // router_: the Outbox for members here, the peer for mirrors
     std::size_t max_clients_;
+    std::string server_;                  // qualify_default_names(): empty outside a federation
     std::map<ClientId, Member> members_;  // by id: ordered, so /who and broadcasts go in join order
 };
 

@@ -28,7 +28,16 @@ std::string ChatRoom::name_of(ClientId id) const
 {
     const auto found = members_.find(id);
     if (found == members_.end()) return {};
-    return found->second.nick.empty() ? default_name(id) : found->second.nick;
+    return found->second.nick.empty() ? default_name_of(id) : found->second.nick;
+}
+
+std::string ChatRoom::default_name_of(ClientId id) const
+{
+    // Outside a federation exactly lab03's name, so that a single server's lines are lab03's. In
+    // one, every server counts its clients from 1: the server's name makes the default unique,
+    // and '@' (which no chosen name may hold, nick_rules.h) keeps it from passing for one.
+    if (server_.empty()) return default_name(id);
+    return default_name(id) + '@' + server_;
 }
 
 void ChatRoom::broadcast(std::string_view line, ClientId except)
@@ -87,7 +96,7 @@ void ChatRoom::refuse_name(ClientId id, std::string_view name)
     const auto found = members_.find(id);
     if (is_remote(id) || found == members_.end() || found->second.nick != name) return;
     found->second.nick.clear();
-    broadcast(renamed_line(name, default_name(id)), 0);
+    broadcast(renamed_line(name, default_name_of(id)), 0);
     out_.send(id, nick_taken_line(name));
 }
 

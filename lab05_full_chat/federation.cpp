@@ -46,12 +46,6 @@ std::string name_key(std::string_view name)
     return "fed:name:" + lowercase(name);
 }
 
-// A name the member chose (claimed across the federation), not its default `ClientID <id>`.
-bool chosen(ClientId id, const std::string& name)
-{
-    return name != default_name(id);
-}
-
 // The next space-separated field of @p text, which loses it and the space.
 std::string_view take_field(std::string_view& text)
 {
@@ -100,6 +94,8 @@ Federation::~Federation()
 void Federation::start()
 {
     room_.set_peer(this);
+    // Every server has a client 1: a default name says whose it is (README §8.1).
+    room_.qualify_default_names(config_.server_name);
     timer_key_ = reactor_.add(timer_.get(), EPOLLIN, [this](std::uint32_t) {
         std::uint64_t expirations = 0;
         while (::read(timer_.get(), &expirations, sizeof expirations) > 0) {

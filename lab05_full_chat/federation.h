@@ -45,7 +45,8 @@ struct FederationConfig {
     /// `HOST:PORT`, or the path of Redis's unix socket (anything that contains a '/').
     std::string redis;
     /// This server's name in the federation: letters, digits, '_', '-', '.'; unique among the
-    /// servers (`--server-name`, default `chat-<hostname>-<pid>`).
+    /// servers (`--server-name`, default `chat-<hostname>-<pid>`). Its members' default names
+    /// end with it: `ClientID <id>@<server>` (README §8.1).
     std::string server_name;
     /// How long a server's presence (and its members' name claims) outlive its last heartbeat
     /// (`--redis-ttl`, ms). A heartbeat goes every third of it; a server that died is noticed by
@@ -78,8 +79,9 @@ public:
     Federation(const Federation&) = delete;
     Federation& operator=(const Federation&) = delete;
 
-    /// @brief Become the room's peer and connect to Redis (asynchronously: the server serves its
-    /// own members at once, and joins the others when Redis answers).
+    /// @brief Become the room's peer, qualify its default names with the server's name, and
+    /// connect to Redis (asynchronously: the server serves its own members at once, and joins
+    /// the others when Redis answers). Call it before the first member joins.
     void start();
 
     /// @brief RoomPeer: publish a line the room said to everyone (not the shutting-down line,
@@ -134,6 +136,11 @@ private:
     void forget_everyone();
 
     [[nodiscard]] std::string me(char kind, ClientId id) const;
+    // A name member @p id chose (claimed across the federation), not its default name.
+    [[nodiscard]] bool chosen(ClientId id, const std::string& name) const
+    {
+        return name != room_.default_name_of(id);
+    }
 
     Reactor& reactor_;
     chat::Mode mode_;

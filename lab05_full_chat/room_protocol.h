@@ -29,7 +29,8 @@ inline constexpr std::size_t kMaxLineBytes = chat::kMaxLineBytes;
 inline constexpr std::size_t kMaxNickBytes = 16;
 
 /// @brief The name of a member who has not chosen one: `ClientID <id>`, so that its chat lines
-/// are lab03's `ClientID <id> say >> <text>`.
+/// are lab03's `ClientID <id> say >> <text>`. (A federated server's room adds `@<server>`:
+/// ChatRoom::default_name_of, README §8.1.)
 inline std::string default_name(std::uint64_t id)
 {
     return "ClientID " + std::to_string(id);
@@ -57,10 +58,12 @@ inline constexpr std::string_view kAloneLine = chat::kAloneLine;
 /// @brief The reply to a line over kMaxLineBytes, which is not said (lab03's line).
 inline constexpr std::string_view kTooLongLine = chat::kTooLongLine;
 
-/// @brief To every other member when client @p id arrives: `* ClientID <id> joined`.
-inline std::string joined_line(std::uint64_t id)
+/// @brief To every other member when a newcomer arrives, named by @p name: the room's name for
+/// it, its default name (`* ClientID <id> joined`; `* ClientID <id>@<server> joined` in a
+/// federation, README §8.1).
+inline std::string joined_line(std::string_view name)
 {
-    return "* " + default_name(id) + " joined\n";
+    return "* " + std::string(name) + " joined\n";
 }
 
 /// @brief To every other member when @p name leaves (end of file, reset, dropped, /quit).

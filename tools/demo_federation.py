@@ -9,10 +9,11 @@ BIN_DIR holds the lab05 reference chat_server (build/bin/solutions/lab05_full_ch
 
 demo (make demo-federation): Redis and two chat servers, east and west, each started with --redis
 on Redis's unix socket; scripted users on both (tools/demo_chat.py's users) hold a conversation
-across them: a line said on east is heard on west, /who lists both servers' members, /msg crosses,
-a name taken on one server is refused on the other; then east is killed (kill -9) and its user
-leaves the room on west once its presence expires. Every line a user sees is checked against the
-protocol (docs/protocol.md): the demo exits 1 at the first that differs.
+across them: both servers' client 1 are told apart by their default names (ClientID 1@east,
+ClientID 1@west), a line said on east is heard on west, /who lists both servers' members, /msg
+crosses, a name taken on one server is refused on the other; then east is killed (kill -9) and
+its user leaves the room on west once its presence expires. Every line a user sees is checked
+against the protocol (docs/protocol.md): the demo exits 1 at the first that differs.
 
 recovery (tools/federation_recovery.sh): the two failures the federation is built to survive,
 timed: one server killed (time until its users leave /who on the other), and Redis killed and
@@ -273,18 +274,28 @@ def demo(args):
         alice_id = welcomed(alice)
         bob = SocketUser("bob", west)
         bob_id = welcomed(bob)
-        # bob's server announces him to its members, and through Redis to east's.
-        alice.sees(f"* ClientID {bob_id} joined")
+        # bob's server announces him to its members, and through Redis to east's. Each server
+        # counts its clients from 1: a default name says which server's client it is.
+        alice.sees(f"* ClientID {bob_id}@west joined")
+
+        print("-- /who before anyone chose a name: every default name says its server --")
+        names = who(alice)
+        if sorted(names) != sorted([f"ClientID {alice_id}@east", f"ClientID {bob_id}@west"]):
+            fail("alice's /who should list both default names, each with its server")
+
+        print("-- alice and bob choose their names --")
         alice.types("/nick alice")
-        alice.sees(f"* ClientID {alice_id} is now alice")
+        alice.sees(f"* ClientID {alice_id}@east is now alice")
         # alice's arrival crossed Redis while bob was connecting: it reached west before bob
         # (then he hears nothing of it) or after (then he hears it first); both are right.
         sees_maybe_after(
-            bob, f"* ClientID {alice_id} is now alice", f"* ClientID {alice_id} joined"
+            bob,
+            f"* ClientID {alice_id}@east is now alice",
+            f"* ClientID {alice_id}@east joined",
         )
         bob.types("/nick bob")
-        bob.sees(f"* ClientID {bob_id} is now bob")
-        alice.sees(f"* ClientID {bob_id} is now bob")
+        bob.sees(f"* ClientID {bob_id}@west is now bob")
+        alice.sees(f"* ClientID {bob_id}@west is now bob")
 
         print("-- a line said on east is heard on west, and back --")
         alice.types("hello from the east side")
@@ -301,13 +312,13 @@ def demo(args):
         print("-- carol joins on west and wants alice's name: it is taken, on another server --")
         carol = SocketUser("carol", west)
         carol_id = welcomed(carol)
-        bob.sees(f"* ClientID {carol_id} joined")
-        alice.sees(f"* ClientID {carol_id} joined")
+        bob.sees(f"* ClientID {carol_id}@west joined")
+        alice.sees(f"* ClientID {carol_id}@west joined")
         carol.types("/nick ALICE")
         carol.sees("error: the name ALICE is taken")
         carol.types("/nick carol")
         for user in (carol, bob, alice):
-            user.sees(f"* ClientID {carol_id} is now carol")
+            user.sees(f"* ClientID {carol_id}@west is now carol")
 
         print("-- /msg crosses servers: carol (west) whispers to alice (east) --")
         carol.types("/msg alice bob owes me a coffee")

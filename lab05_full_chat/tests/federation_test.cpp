@@ -85,11 +85,29 @@ LineClient member(const FedServer& server, const std::string& nick,
         throw testkit::Failure("expected the welcome line, got '" + testkit::printable(welcome) +
                                "'");
     }
-    const std::string renamed = "* ClientID " + welcome.substr(prefix.size()) + " is now " + nick;
+    const std::string renamed =
+        "* ClientID " + welcome.substr(prefix.size()) + '@' + server.name + " is now " + nick;
     client.send_line("/nick " + nick);
     await(client, renamed);
     for (LineClient* other : others)
         await(*other, renamed);
+    return client;
+}
+
+// The default name of client @p id of @p server: `ClientID <id>@<server>` (README §8.1).
+std::string default_name(const FedServer& server, int id)
+{
+    return "ClientID " + std::to_string(id) + '@' + server.name;
+}
+
+// Client @p id joins @p server and keeps its default name; @p others (on any server) hear that
+// it joined, under that name.
+LineClient newcomer(const FedServer& server, int id, std::vector<LineClient*> others = {})
+{
+    LineClient client = LineClient::connect(server.server.port);
+    await(client, "Welcome to the chat room! Your chat ID is: Client #" + std::to_string(id));
+    for (LineClient* other : others)
+        await(*other, "* " + default_name(server, id) + " joined");
     return client;
 }
 
@@ -202,7 +220,7 @@ BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 3,
     LineClient ann = member(a, "ann");
     LineClient other = LineClient::connect(b.server.port);
     await(other, "Welcome to the chat room! Your chat ID is: Client #1");
-    await(ann, "* ClientID 1 joined");
+    await(ann, "* ClientID 1@b joined");
     other.send_line("/nick ANN");
     await(other, "error: the name ANN is taken");
     EXPECT_EQ(redis.ask("GET fed:name:ann"), "$3") << "the claim is not held in Redis";
@@ -210,7 +228,7 @@ BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 3,
     await(ann, "* bye");
     await(other, "* ann left");
     other.send_line("/nick ann");
-    await(other, "* ClientID 1 is now ann");
+    await(other, "* ClientID 1@b is now ann");
 }
 
 BONUS_TEST(Federation, MsgReachesAMemberOfAnotherServer, 3,
@@ -287,6 +305,86 @@ BONUS_TEST(Federation, ServersSurviveARedisRestartAndRejoin, 5,
     await_who(ben, "* in the room (2): ben, ann");
     ann.send_line("back again");
     await(ben, "ann say >> back again");
+}
+
+BONUS_TEST(Federation, DefaultNamesAreUniqueAcrossServers, 3,
+           "the given ChatRoom::default_name_of, and your ChatRoom::join naming the newcomer by "
+           "name_of: every server has a client 1, so a federated default name says whose it is "
+           "(ClientID <id>@<server>), the same in /who, notices and chat lines on every server "
+           "(README §8.1)")
+{
+    SKIP_WITHOUT_REDIS();
+    testkit::RedisServer redis;
+    FedServer a(redis, "a"), b(redis, "b"), c(redis, "c");
+    // Client 1 of each server, none with a chosen name; and a second one on a.
+    LineClient a1 = newcomer(a, 1);
+    LineClient b1 = newcomer(b, 1, {&a1});
+    LineClient c1 = newcomer(c, 1, {&a1, &b1});
+    LineClient a2 = newcomer(a, 2, {&a1, &b1, &c1});
+    // Every server lists the same four names, none twice (its own members first).
+    await_who(a1, "* in the room (4): ClientID 1@a, ClientID 2@a, ClientID 1@b, ClientID 1@c");
+    await_who(b1, "* in the room (4): ClientID 1@b, ClientID 1@a, ClientID 2@a, ClientID 1@c");
+    await_who(c1, "* in the room (4): ClientID 1@c, ClientID 1@a, ClientID 2@a, ClientID 1@b");
+    // A line names its speaker uniquely, on its own server and on the others.
+    b1.send_line("hello from b");
+    for (LineClient* other : {&a1, &a2, &c1})
+        await(*other, "ClientID 1@b say >> hello from b");
+    a2.send_line("and from a");
+    for (LineClient* other : {&a1, &b1, &c1})
+        await(*other, "ClientID 2@a say >> and from a");
+    // A default name holds a space: /msg cannot address it, on one server as on several.
+    c1.send_line("/msg ClientID 1@b psst");
+    await(c1, "error: no user named ClientID");
+    // A chosen name, and back: the default name returns with its server's name.
+    a2.send_line("/nick ann");
+    for (LineClient* everyone : {&a1, &a2, &b1, &c1})
+        await(*everyone, "* ClientID 2@a is now ann");
+    a2.send_line("/quit");
+    await(a2, "* bye");
+    for (LineClient* other : {&a1, &b1, &c1})
+        await(*other, "* ann left");
+    b1.send_line("/quit");
+    await(b1, "* bye");
+    for (LineClient* other : {&a1, &c1})
+        await(*other, "* ClientID 1@b left");
+    await_who(c1, "* in the room (2): ClientID 1@c, ClientID 1@a");
+}
+
+BONUS_TEST(Federation, TheLoserOfANameRaceGoesBackToItsDefaultName, 3,
+           "your adapter carries the given Federation::claim's answer, and your ChatRoom::nick "
+           "tells a rename by broadcast (which the federation hears): when another server "
+           "claimed a name first, the loser goes back to its default name, everyone hears it, "
+           "and it is told the name is taken (README §8.3)")
+{
+    SKIP_WITHOUT_REDIS();
+    testkit::RedisServer redis;
+    FedServer a(redis, "a"), b(redis, "b");
+    LineClient a1 = newcomer(a, 1);
+    LineClient a2 = newcomer(a, 2, {&a1});
+    LineClient b1 = newcomer(b, 1, {&a1, &a2});
+    // The race, forced: another server ("ghost") claimed "bob" in Redis an instant ago, and its
+    // announcement has not reached anyone yet. So a's room finds the name free in its mirrors and
+    // grants it; the claim that follows (in any case: the key is lowercase) finds it held.
+    ASSERT_EQ(redis.ask("SET fed:name:bob \"ghost 7\" PX 600000"), "+OK");
+    a1.send_line("/nick Bob");
+    for (LineClient* everyone : {&a1, &a2, &b1}) {
+        await(*everyone, "* ClientID 1@a is now Bob");
+        await(*everyone, "* Bob is now ClientID 1@a");
+    }
+    await(a1, "error: the name Bob is taken");
+    a.expect_log(
+        "federation: the name Bob is claimed on another server: client #1 goes back "
+        "to its default name");
+    // The loser took nothing over: the claim is still the ghost's ("ghost 7", 7 bytes; a's
+    // would be "a 1"), and every server lists the loser under its default name.
+    EXPECT_EQ(redis.ask("GET fed:name:bob"), "$7") << "the winner's claim was overwritten";
+    await_who(b1, "* in the room (3): ClientID 1@b, ClientID 1@a, ClientID 2@a");
+    await_who(a2, "* in the room (3): ClientID 1@a, ClientID 2@a, ClientID 1@b");
+    // The loser may choose again; a free name is granted and claimed for it.
+    a1.send_line("/nick bobby");
+    for (LineClient* everyone : {&a1, &a2, &b1})
+        await(*everyone, "* ClientID 1@a is now bobby");
+    EXPECT_EQ(redis.ask("GET fed:name:bobby"), "$3") << "bobby is not claimed for a's client 1";
 }
 
 }  // namespace lab05

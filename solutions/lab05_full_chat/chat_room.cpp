@@ -15,8 +15,8 @@ bool ChatRoom::join(ClientId id)
 {
     // BEGIN SOLUTION Admit id (README §4.3). If the room already holds max_clients_ members: send
     // | it room_full_line(max_clients_), close_after_flush(id) and return false. Otherwise add it to
-    // | members_ (no name yet), send it welcome_line(id), send joined_line(id) to every *other*
-    // | member (broadcast with except = id) and return true.
+    // | members_ (no name yet), send it welcome_line(id), send joined_line(name_of(id)) to every
+    // | *other* member (broadcast with except = id) and return true.
     // STUB: kit::todo("ChatRoom::join", id);
     if (members_.size() >= max_clients_) {
         out_.send(id, room_full_line(max_clients_));
@@ -25,7 +25,7 @@ bool ChatRoom::join(ClientId id)
     }
     members_.try_emplace(id);
     out_.send(id, welcome_line(id));
-    broadcast(joined_line(id), id);
+    broadcast(joined_line(name_of(id)), id);
     return true;
     // END SOLUTION
 }
