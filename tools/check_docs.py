@@ -67,6 +67,15 @@ EN_DASH_FLAG = re.compile(r"(?:\u2013|&ndash;)[a-z]")
 LOCAL_MAN = "/usr/share/man"
 
 
+# Pages written in Markdown (chapters, docs/, walkthroughs), whose prose must hold no raw "**", and
+# what of them is code (where "**" is C++).
+PROSE_PAGE = re.compile(
+    r"^(md_.*|walkthrough-.*|index|mistakes|glossary|protocol|architecture)\.html$"
+)
+CODE_BLOCKS = re.compile(
+    r'<div class="fragment">.*?</div><!-- fragment -->|<(pre|code|tt|script)\b.*?</\1>', re.S
+)
+RAW_BOLD = re.compile(r"(?<![*\\])\*\*[^\s*]")
 TAG = re.compile(r"<[A-Za-z][^>]*>")
 ATTRIBUTE = re.compile(r'\s(href|src|id|name)\s*=\s*"([^"]*)"')
 
@@ -164,6 +173,13 @@ def check_html(root, problems):
             problems.append(
                 f"{rel}: a flag shown as an en dash ('{context}'): write it in a code span"
             )
+        if PROSE_PAGE.search(os.path.basename(path)):
+            for m in RAW_BOLD.finditer(CODE_BLOCKS.sub("", text)):
+                context = m.string[max(0, m.start() - 40) : m.end() + 20].replace("\n", " ")
+                problems.append(
+                    f"{rel}: Markdown bold shown raw ('{context}'): Doxygen did not pair the **"
+                    " (beside Chinese text, a code span or a quote): write <b>...</b>"
+                )
         if "\\man{" in text or "@man{" in text:
             problems.append(f"{rel}: a \\man alias was not expanded (a typo in its arguments?)")
 

@@ -70,7 +70,7 @@ WORDS = {
         "blackbox": "| 测试 | 分数（普通 + 注入器） | 检查内容 | 阅读 |",
         "split": "{points}（{half} + {half}）",
         "bonus": "+{points} 附加分",
-        "total": "| **合计** | **{total}**",
+        "total": "| <b>合计</b> | <b>{total}</b>",
         "total.bonus": "（+{bonus} 附加分）",
     },
 }

@@ -457,7 +457,7 @@ def caught_by_zh(kind: str, catch: Catch, problems: list[str]) -> list[str]:
     lines = []
     if catch.tests:
         lines += [
-            f"**发现它的计分测试**（它们的要点提到了这个{CHINESE.kinds[kind]}，或者下面的某个变异体要求它们失败）：",
+            f"<b>发现它的计分测试</b>（它们的要点提到了这个{CHINESE.kinds[kind]}，或者下面的某个变异体要求它们失败）：",
             "",
             "| 计分测试 | 实验 | 分数 | 阅读 |",
             "|---|---|---:|---|",
@@ -468,11 +468,11 @@ def caught_by_zh(kind: str, catch: Catch, problems: list[str]) -> list[str]:
                 f"| {cell(where_zh(where(test.lesson)))} |"
             )
     else:
-        lines.append("**发现它的计分测试：** 没有。")
+        lines.append("<b>发现它的计分测试：</b>没有。")
     if catch.mutants:
         lines += [
             "",
-            "**证明它的变异体**（`tools/mutants/<lab>/<name>.patch`：`make check` "
+            "<b>证明它的变异体</b>（`tools/mutants/<lab>/<name>.patch`：`make check` "
             "把每个变异体应用到参考答案上，并要求它列出的每个测试都失败）：",
             "",
         ]
@@ -481,11 +481,11 @@ def caught_by_zh(kind: str, catch: Catch, problems: list[str]) -> list[str]:
             what = prose(mutant_zh(mutant, problems))
             lines.append(f"- {mutant.lab} `{mutant.name}`：{what}；必须失败的测试：{names}")
     else:
-        lines += ["", "**证明它的变异体：** 没有。"]
+        lines += ["", "<b>证明它的变异体：</b>没有。"]
     if catch.demo:
         lines += [
             "",
-            f"**演示它的是** `{catch.demo.relative_to(ROOT)}`，`make check` 的 docs 步骤会运行它。",
+            f"<b>演示它的是</b> `{catch.demo.relative_to(ROOT)}`，`make check` 的 docs 步骤会运行它。",
         ]
     return lines
 
