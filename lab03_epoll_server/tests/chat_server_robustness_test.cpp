@@ -53,6 +53,23 @@ testkit::SpawnOptions flood_options()
     return options;
 }
 
+// A chat_server whose system calls are counted, client #1 joined to talk and client #2 connected
+// but not reading (it reads only later): the opening of the tests that fill a receiver's queue,
+// as `auto [counts, server, talker, slow] = TalkerAndSlowReader(mode());`. The clients close
+// before the server stops, being declared after it.
+struct TalkerAndSlowReader {
+    explicit TalkerAndSlowReader(const std::string& mode)
+        : server(mode, counts.spawn_options()),
+          talker(join(server, 1)),
+          slow(connect_non_reader(server.port))
+    {
+    }
+    testkit::SyscallCounts counts;
+    ChatServerProcess server;
+    LineClient talker;
+    kit::Fd slow;
+};
+
 }  // namespace
 
 GRADED_TEST_P(
@@ -202,10 +219,7 @@ GRADED_TEST_P(
     "flush: EAGAIN means the receiver's kernel buffer is full: keep the rest queued, arm "
     "EPOLLOUT, and send it when the socket is writable again; it is no error (README §5.2)")
 {
-    testkit::SyscallCounts counts;
-    ChatServerProcess server(mode(), counts.spawn_options());
-    LineClient talker = join(server, 1);
-    const kit::Fd slow = connect_non_reader(server.port);  // client #2, reads only later
+    auto [counts, server, talker, slow] = TalkerAndSlowReader(mode());
     // Line by line until a send to the slow client meets EAGAIN (its kernel buffers take ~100 KB,
     // up to tcp_wmem's 4 MB with autotuning) and part of the line stays in the server's queue
     // (the counters show what the server wrote): that part can only go out on EPOLLOUT, and it
@@ -315,10 +329,7 @@ GRADED_TEST_P(
     "the server sleeps in epoll_wait with no timeout; an EPOLLOUT left armed after the queue "
     "drained wakes a level-triggered loop forever (README §4.2, §5.2)")
 {
-    testkit::SyscallCounts counts;
-    ChatServerProcess server(mode(), counts.spawn_options());
-    LineClient talker = join(server, 1);
-    const kit::Fd slow = connect_non_reader(server.port);  // client #2, reads only later
+    auto [counts, server, talker, slow] = TalkerAndSlowReader(mode());
     // Make the server queue output for the slow client (its kernel buffers take ~100 KB, a little
     // more with the injector's tiny writes), so that it meets EAGAIN and arms EPOLLOUT; then let
     // the client read everything, so that the queue drains and EPOLLOUT must be disarmed.
