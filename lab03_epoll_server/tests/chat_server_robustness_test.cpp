@@ -53,6 +53,20 @@ testkit::SpawnOptions flood_options()
     return options;
 }
 
+// Wait until the server has written @p written bytes to its sockets in all, or has met EAGAIN
+// more than @p would_block times (the counters say which): after each line a test sends, so that
+// it stops at the line whose rest the server had to queue.
+void wait_until_written_or_eagain(const testkit::SyscallCounts& counts, std::uint64_t written,
+                                  std::uint64_t would_block)
+{
+    testkit::eventually(
+        [&] {
+            const shortio_counts now = counts.snapshot();
+            return now.writes_would_block > would_block || now.socket_write_bytes >= written;
+        },
+        Duration(5000), Duration(1));
+}
+
 // A chat_server whose system calls are counted, client #1 joined to talk and client #2 connected
 // but not reading (it reads only later): the opening of the tests that fill a receiver's queue,
 // as `auto [counts, server, talker, slow] = TalkerAndSlowReader(mode());`. The clients close
@@ -232,13 +246,7 @@ GRADED_TEST_P(
         talker.send_line(line);
         expected += said(1, line) + "\n";
         written += said(1, line).size() + 1;
-        // Wait until the server wrote the whole line or met EAGAIN.
-        testkit::eventually(
-            [&] {
-                const shortio_counts now = counts.snapshot();
-                return now.writes_would_block > would_block || now.socket_write_bytes >= written;
-            },
-            Duration(5000), Duration(1));
+        wait_until_written_or_eagain(counts, written, would_block);
         if (counts.snapshot().socket_write_bytes < written) break;  // the rest waits in its queue
     }
     // Read it all, each piece within its own deadline: a stall fails within one wait.
@@ -340,14 +348,8 @@ GRADED_TEST_P(
         talker.send_line(line);
         sent += said(1, line).size() + 1;
         written += said(1, line).size() + 1;
-        // Wait until the server wrote the whole line or met EAGAIN: one line at a time, so that
-        // the queue stays far below the bound when EAGAIN comes.
-        testkit::eventually(
-            [&] {
-                const shortio_counts now = counts.snapshot();
-                return now.writes_would_block > 0 || now.socket_write_bytes >= written;
-            },
-            Duration(5000), Duration(1));
+        // One line at a time, so that the queue stays far below the bound when EAGAIN comes.
+        wait_until_written_or_eagain(counts, written, 0);
         if (counts.snapshot().writes_would_block > 0) break;
     }
     const std::size_t got = read_bytes(slow.get(), sent, Duration(10000));
