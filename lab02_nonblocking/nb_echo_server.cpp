@@ -4,32 +4,17 @@
 //   nb_echo_server [--host ADDR] [--port N]
 //
 // Prints "listening on ADDR:PORT" first (the real port, also for --port 0), then echoes every
-// complete line of every client, many clients at once, until SIGINT/SIGTERM.
-#include <cstdio>
-#include <exception>
-
-#include "common/address.h"
+// complete line of every client, many clients at once, until SIGINT/SIGTERM. It is lab01's
+// program (lab01's listening_server.cpp: listen_tcp, the first line) with another serve_forever.
+// No ignore_sigpipe(): nb::write_some sends with MSG_NOSIGNAL, and this server writes to nothing
+// but sockets.
 #include "common/cli.h"
-#include "lab01_blocking/net.h"
+#include "lab01_blocking/listening_server.h"
 #include "lab02_nonblocking/polling_echo.h"
-#include "common/signals.h"
 
 int main(int argc, char** argv)
 {
     const kit::ProgramInfo info{
         "nb_echo_server", "lab02: echo server polling nonblocking sockets in one thread", {}};
-    const kit::Options options = kit::parse_command_line(argc, argv, info);
-    try {
-        kit::exit_cleanly_on_sigint_sigterm();
-        // No ignore_sigpipe(): nb::write_some sends with MSG_NOSIGNAL, and this server writes to
-        // nothing but sockets.
-        const kit::Fd listener = net::listen_tcp(options.host, options.port);  // lab01
-        std::printf("listening on %s\n",
-                    kit::host_port(options.host, net::bound_port(listener)).c_str());
-        std::fflush(stdout);  // the autograder waits for this line: do not leave it in a buffer
-        nbecho::serve_forever(listener);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "nb_echo_server: %s\n", e.what());
-        return 1;
-    }
+    return net::run_listening_server(argc, argv, info, nbecho::serve_forever);
 }

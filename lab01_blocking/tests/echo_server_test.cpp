@@ -146,8 +146,7 @@ GRADED_TEST(EchoServer, SecondConcurrentClientWaitsUntilTheFirstLeaves, 6,
     second.send_line("second");
     second.expect_silence(Duration(300));
 
-    first.send_line("still first");
-    EXPECT_EQ(first.expect_line(), "still first");
+    EXPECT_EQ(testkit::echo_of(first, "still first"), "still first");
     first.close();
     EXPECT_EQ(second.expect_line(), "second")
         << "after the first client left, the waiting one should be served\n";
@@ -164,8 +163,7 @@ GRADED_TEST(
         rude.close_with_rst();
     }
     LineClient polite = LineClient::connect(server.port);
-    polite.send_line("are you alive?");
-    EXPECT_EQ(polite.expect_line(), "are you alive?");
+    EXPECT_EQ(testkit::echo_of(polite, "are you alive?"), "are you alive?");
     EXPECT_TRUE(server.process.running());
 }
 

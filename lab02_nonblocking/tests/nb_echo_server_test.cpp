@@ -34,6 +34,13 @@ struct EchoServer {
     std::uint16_t port = process.wait_for_listening();
 };
 
+// A running nb_echo_server and one client connected to it: the opening of most tests, as
+// `auto [server, client] = ServerAndClient();`. The client closes before the server stops.
+struct ServerAndClient {
+    EchoServer server;
+    LineClient client = LineClient::connect(server.port);
+};
+
 // Send each small write as its own TCP segment at once (no Nagle delay), so the server really
 // receives a line in the pieces the test sends it in.
 void send_pieces_at_once(const LineClient& client)
@@ -75,10 +82,8 @@ GRADED_TEST(NbEchoServer, EchoesEachCompleteLine, 4,
             "the server echoes every complete line, \"\\r\\n\" or \"\\n\" ended, with \"\\n\" "
             "(README §4)")
 {
-    EchoServer server;
-    LineClient client = LineClient::connect(server.port);
-    client.send_line("hello");
-    EXPECT_EQ(client.expect_line(), "hello");
+    auto [server, client] = ServerAndClient();
+    EXPECT_EQ(testkit::echo_of(client, "hello"), "hello");
     client.send_raw("crlf ended\r\nempty next\n\n");
     EXPECT_EQ(client.expect_line(), "crlf ended");
     EXPECT_EQ(client.expect_line(), "empty next");
@@ -94,11 +99,9 @@ GRADED_TEST(NbEchoServer, ServesASecondClientWhileTheFirstStaysConnected, 4,
 
     // The first client stays connected and says nothing; a blocking server would wait for it.
     LineClient second = LineClient::connect(server.port);
-    second.send_line("second");
-    EXPECT_EQ(second.expect_line(), "second")
+    EXPECT_EQ(testkit::echo_of(second, "second"), "second")
         << "while the first client was connected and silent\n";
-    first.send_line("first again");
-    EXPECT_EQ(first.expect_line(), "first again");
+    EXPECT_EQ(testkit::echo_of(first, "first again"), "first again");
 }
 
 GRADED_TEST(NbEchoServer, Serves50ConcurrentClientsEachTheirOwnLines, 8,
@@ -130,8 +133,7 @@ GRADED_TEST(NbEchoServer, ALineSentOneByteAtATimeComesBackAsOneLine, 6,
             "TCP has no message boundaries: bytes that arrive without '\\n' are buffered until the "
             "line is complete, not echoed as lines (README §3, mistake 12)")
 {
-    EchoServer server;
-    LineClient client = LineClient::connect(server.port);
+    auto [server, client] = ServerAndClient();
     send_pieces_at_once(client);
     const std::string line = "one byte at a time";
     for (const char byte : line)
@@ -146,8 +148,7 @@ GRADED_TEST(NbEchoServer, TwoLinesInOneSegmentComeBackAsTwo, 4,
             "one read may hold several lines and a part: each complete line is echoed, the part "
             "waits for its end (README §3, mistake 12)")
 {
-    EchoServer server;
-    LineClient client = LineClient::connect(server.port);
+    auto [server, client] = ServerAndClient();
     send_pieces_at_once(client);
     client.send_raw("first\nsecond\nthi");
     EXPECT_EQ(client.expect_line(), "first");
@@ -166,8 +167,7 @@ GRADED_TEST(NbEchoServer, ClientThatDisconnectsMidLineDoesNotDisturbOthers, 6,
     LineClient vanisher = LineClient::connect(server.port);
     LineClient stayer = LineClient::connect(server.port);
     for (LineClient* client : {&quitter, &vanisher, &stayer}) {
-        client->send_line("hi");
-        ASSERT_EQ(client->expect_line(), "hi");
+        ASSERT_EQ(testkit::echo_of(*client, "hi"), "hi");
     }
     const std::size_t fds_with_three = testkit::open_fds(server.process.pid()).size();
 
@@ -179,11 +179,9 @@ GRADED_TEST(NbEchoServer, ClientThatDisconnectsMidLineDoesNotDisturbOthers, 6,
         << "the server should close the sockets of the two clients that left; it has:\n"
         << testkit::describe_fds(server.process.pid());
 
-    stayer.send_line("still here");
-    EXPECT_EQ(stayer.expect_line(), "still here");
+    EXPECT_EQ(testkit::echo_of(stayer, "still here"), "still here");
     LineClient newcomer = LineClient::connect(server.port);
-    newcomer.send_line("new");
-    EXPECT_EQ(newcomer.expect_line(), "new");
+    EXPECT_EQ(testkit::echo_of(newcomer, "new"), "new");
 }
 
 GRADED_TEST(
@@ -191,8 +189,7 @@ GRADED_TEST(
     "a line over 4096 bytes gets one error line at once, the rest of it is dropped, and the "
     "client stays connected (README §3, §4)")
 {
-    EchoServer server;
-    LineClient client = LineClient::connect(server.port);
+    auto [server, client] = ServerAndClient();
     const std::string longest(4096, 'a');
     client.send_line(longest);
     EXPECT_TRUE(client.expect_line() == longest) << "a line of exactly 4096 bytes is allowed\n";
@@ -212,8 +209,7 @@ GRADED_TEST(NbEchoServer, EchoesAHalfClosedClientsLinesThenCloses, 2,
             "EOF (read returns 0) is the end of input, not 'nothing now': the lines before it are "
             "echoed, then the server closes the connection (README §2.3, §4)")
 {
-    EchoServer server;
-    LineClient client = LineClient::connect(server.port);
+    auto [server, client] = ServerAndClient();
     client.send_raw("one\ntwo\nunfinished");
     client.shutdown_write();
     EXPECT_EQ(client.expect_line(), "one");
@@ -267,8 +263,7 @@ TEST(NbEchoServerCost, MeasuresCpuUsedWhileNobodySpeaks)
     std::vector<LineClient> idle;
     for (int i = 0; i < 10; ++i)
         idle.push_back(LineClient::connect(server.port));
-    idle.back().send_line("all in?");
-    ASSERT_EQ(idle.back().expect_line(), "all in?");
+    ASSERT_EQ(testkit::echo_of(idle.back(), "all in?"), "all in?");
     const double with_clients = testkit::cpu_share_while_idle(server.process.pid(), Duration(1000));
 
     char line[200];

@@ -53,6 +53,37 @@ testkit::SpawnOptions flood_options()
     return options;
 }
 
+// Wait until the server has written @p written bytes to its sockets in all, or has met EAGAIN
+// more than @p would_block times (the counters say which): after each line a test sends, so that
+// it stops at the line whose rest the server had to queue.
+void wait_until_written_or_eagain(const testkit::SyscallCounts& counts, std::uint64_t written,
+                                  std::uint64_t would_block)
+{
+    testkit::eventually(
+        [&] {
+            const shortio_counts now = counts.snapshot();
+            return now.writes_would_block > would_block || now.socket_write_bytes >= written;
+        },
+        Duration(5000), Duration(1));
+}
+
+// A chat_server whose system calls are counted, client #1 joined to talk and client #2 connected
+// but not reading (it reads only later): the opening of the tests that fill a receiver's queue,
+// as `auto [counts, server, talker, slow] = TalkerAndSlowReader(mode());`. The clients close
+// before the server stops, being declared after it.
+struct TalkerAndSlowReader {
+    explicit TalkerAndSlowReader(const std::string& mode)
+        : server(mode, counts.spawn_options()),
+          talker(join(server, 1)),
+          slow(connect_non_reader(server.port))
+    {
+    }
+    testkit::SyscallCounts counts;
+    ChatServerProcess server;
+    LineClient talker;
+    kit::Fd slow;
+};
+
 }  // namespace
 
 GRADED_TEST_P(
@@ -202,10 +233,7 @@ GRADED_TEST_P(
     "flush: EAGAIN means the receiver's kernel buffer is full: keep the rest queued, arm "
     "EPOLLOUT, and send it when the socket is writable again; it is no error (README §5.2)")
 {
-    testkit::SyscallCounts counts;
-    ChatServerProcess server(mode(), counts.spawn_options());
-    LineClient talker = join(server, 1);
-    const kit::Fd slow = connect_non_reader(server.port);  // client #2, reads only later
+    auto [counts, server, talker, slow] = TalkerAndSlowReader(mode());
     // Line by line until a send to the slow client meets EAGAIN (its kernel buffers take ~100 KB,
     // up to tcp_wmem's 4 MB with autotuning) and part of the line stays in the server's queue
     // (the counters show what the server wrote): that part can only go out on EPOLLOUT, and it
@@ -218,13 +246,7 @@ GRADED_TEST_P(
         talker.send_line(line);
         expected += said(1, line) + "\n";
         written += said(1, line).size() + 1;
-        // Wait until the server wrote the whole line or met EAGAIN.
-        testkit::eventually(
-            [&] {
-                const shortio_counts now = counts.snapshot();
-                return now.writes_would_block > would_block || now.socket_write_bytes >= written;
-            },
-            Duration(5000), Duration(1));
+        wait_until_written_or_eagain(counts, written, would_block);
         if (counts.snapshot().socket_write_bytes < written) break;  // the rest waits in its queue
     }
     // Read it all, each piece within its own deadline: a stall fails within one wait.
@@ -315,10 +337,7 @@ GRADED_TEST_P(
     "the server sleeps in epoll_wait with no timeout; an EPOLLOUT left armed after the queue "
     "drained wakes a level-triggered loop forever (README §4.2, §5.2)")
 {
-    testkit::SyscallCounts counts;
-    ChatServerProcess server(mode(), counts.spawn_options());
-    LineClient talker = join(server, 1);
-    const kit::Fd slow = connect_non_reader(server.port);  // client #2, reads only later
+    auto [counts, server, talker, slow] = TalkerAndSlowReader(mode());
     // Make the server queue output for the slow client (its kernel buffers take ~100 KB, a little
     // more with the injector's tiny writes), so that it meets EAGAIN and arms EPOLLOUT; then let
     // the client read everything, so that the queue drains and EPOLLOUT must be disarmed.
@@ -329,14 +348,8 @@ GRADED_TEST_P(
         talker.send_line(line);
         sent += said(1, line).size() + 1;
         written += said(1, line).size() + 1;
-        // Wait until the server wrote the whole line or met EAGAIN: one line at a time, so that
-        // the queue stays far below the bound when EAGAIN comes.
-        testkit::eventually(
-            [&] {
-                const shortio_counts now = counts.snapshot();
-                return now.writes_would_block > 0 || now.socket_write_bytes >= written;
-            },
-            Duration(5000), Duration(1));
+        // One line at a time, so that the queue stays far below the bound when EAGAIN comes.
+        wait_until_written_or_eagain(counts, written, 0);
         if (counts.snapshot().writes_would_block > 0) break;
     }
     const std::size_t got = read_bytes(slow.get(), sent, Duration(10000));

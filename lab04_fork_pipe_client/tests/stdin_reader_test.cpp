@@ -54,6 +54,16 @@ std::string forward(const std::string& typed, ReaderEnd* end = nullptr)
     return read_to_end(out.read_end.get());
 }
 
+// Forward @p typed: the pipe must get exactly @p sent (compared printable, so that a stray '\r' or
+// NUL shows) and the loop must end as @p how_it_ends says.
+void expect_forwarded(const std::string& typed, const std::string& sent, ReaderEnd how_it_ends)
+{
+    ReaderEnd end{};
+    EXPECT_EQ(testkit::printable(forward(typed, &end)), testkit::printable(sent))
+        << "typed: " << testkit::printable(typed);
+    EXPECT_EQ(end, how_it_ends) << "typed: " << testkit::printable(typed);
+}
+
 }  // namespace
 
 GRADED_TEST(ExitCommand, IsExitInAnyCaseAndNothingElse, 2,
@@ -73,10 +83,7 @@ GRADED_TEST(ExitCommand, IsExitInAnyCaseAndNothingElse, 2,
 GRADED_TEST(ForwardStdinLines, WritesEachLineWithExactlyOneNewline, 2,
             "each typed line goes into the pipe whole, with its one '\\n' (README §3.3)")
 {
-    ReaderEnd end{};
-    EXPECT_EQ(testkit::printable(forward("hello\nsecond line\n", &end)),
-              testkit::printable("hello\nsecond line\n"));
-    EXPECT_EQ(end, ReaderEnd::EndOfInput);
+    expect_forwarded("hello\nsecond line\n", "hello\nsecond line\n", ReaderEnd::EndOfInput);
     EXPECT_EQ(testkit::printable(forward("windows\r\n")), testkit::printable("windows\n"))
         << "a \"\\r\\n\" ending becomes \"\\n\"";
 }
@@ -104,10 +111,8 @@ GRADED_TEST(
 GRADED_TEST(ForwardStdinLines, SkipsEmptyLinesAndStopsAtExit, 2,
             "empty lines are not messages; 'exit' ends the loop and is not sent (README §3.3)")
 {
-    ReaderEnd end{};
-    EXPECT_EQ(testkit::printable(forward("\nfirst\n\n\nsecond\nExit\nnot sent\n", &end)),
-              testkit::printable("first\nsecond\n"));
-    EXPECT_EQ(end, ReaderEnd::ExitTyped);
+    expect_forwarded("\nfirst\n\n\nsecond\nExit\nnot sent\n", "first\nsecond\n",
+                     ReaderEnd::ExitTyped);
 }
 
 GRADED_TEST(

@@ -86,6 +86,20 @@ std::vector<std::string> split(const std::string& text, char by)
     return parts;
 }
 
+// The flags that set one field of Options as they are: a number, or a text.
+const std::map<std::string, int Options::*> kNumberFlags{{"--runs", &Options::runs},
+                                                         {"--size", &Options::size},
+                                                         {"--window", &Options::window},
+                                                         {"--messages", &Options::messages},
+                                                         {"--server-cpu", &Options::server_cpu},
+                                                         {"--memory", &Options::memory}};
+const std::map<std::string, std::string Options::*> kTextFlags{
+    {"--log-dir", &Options::log_dir},
+    {"--tsv", &Options::tsv},
+    {"--compare", &Options::compare},
+    {"--perf", &Options::perf},
+    {"--redis-server", &Options::redis_server}};
+
 Options parse(int argc, char** argv)
 {
     Options o;
@@ -106,32 +120,14 @@ Options parse(int argc, char** argv)
                 if (x == std::string::npos) throw std::invalid_argument("a row is CLIENTSxSENDERS");
                 o.rows.push_back({std::stoi(row.substr(0, x)), std::stoi(row.substr(x + 1))});
             }
-        } else if (flag == "--runs") {
-            o.runs = std::stoi(value);
-        } else if (flag == "--size") {
-            o.size = std::stoi(value);
-        } else if (flag == "--window") {
-            o.window = std::stoi(value);
+        } else if (const auto number = kNumberFlags.find(flag); number != kNumberFlags.end()) {
+            o.*(number->second) = std::stoi(value);
         } else if (flag == "--deliveries") {
             o.deliveries = std::stol(value);
-        } else if (flag == "--messages") {
-            o.messages = std::stoi(value);
-        } else if (flag == "--server-cpu") {
-            o.server_cpu = std::stoi(value);
-        } else if (flag == "--log-dir") {
-            o.log_dir = value;
-        } else if (flag == "--tsv") {
-            o.tsv = value;
-        } else if (flag == "--compare") {
-            o.compare = value;
-        } else if (flag == "--memory") {
-            o.memory = std::stoi(value);
-        } else if (flag == "--perf") {
-            o.perf = value;
+        } else if (const auto text = kTextFlags.find(flag); text != kTextFlags.end()) {
+            o.*(text->second) = value;
         } else if (flag == "--wrap") {
             o.wrap = split(value, ' ');
-        } else if (flag == "--redis-server") {
-            o.redis_server = value;
         } else {
             throw std::invalid_argument("unknown flag " + flag);
         }
@@ -365,7 +361,8 @@ long settled_rss_kib(const bench::Deployment& server)
     long lowest = server.rss_kib();
     auto lowest_since = steady_clock::now();
     while (steady_clock::now() < give_up && steady_clock::now() - lowest_since < seconds(1)) {
-        std::this_thread::sleep_for(milliseconds(100));  // sampling a figure, not waiting for an event
+        std::this_thread::sleep_for(
+            milliseconds(100));  // sampling a figure, not waiting for an event
         const long now = server.rss_kib();
         if (now < lowest) {
             lowest = now;

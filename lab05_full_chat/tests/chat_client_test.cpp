@@ -24,6 +24,11 @@ using namespace std::string_literals;  // "..."s: a string that may hold a NUL
 
 const std::string kWelcome = "Welcome to the chat room! Your chat ID is: Client #1\n";
 
+// Two error lines around a notice, as the server sends them; the second carries an escape sequence
+// of its own that must not end the client's red early.
+const std::string kErrorsAndANotice =
+    "error: the name alice is taken\n* alice is now bob\nerror: \x1b[0mnot red\n";
+
 // @p text as the terminal shows it to whoever reads it: each "\n" arrives as "\r\n" (ONLCR).
 std::string on_terminal(const std::string& text)
 {
@@ -33,6 +38,13 @@ std::string on_terminal(const std::string& text)
         shown += c;
     }
     return shown;
+}
+
+// An error line as the client shows it on a terminal: its own bold red around the neutralised
+// text, and back to plain before the end of the line.
+std::string in_bold_red(const std::string& line)
+{
+    return "\x1b[1;31m" + line + "\x1b[0m\n";
 }
 
 // A chat_client connected to a FakeServer, stdin and stdout on a pseudo-terminal.
@@ -118,12 +130,9 @@ GRADED_TEST(ClientErrors, StandOutOnATerminal, 4,
             "sequence, around the neutralised text; other lines are plain (README §5.3)")
 {
     TerminalChat chat;
-    chat.server.send(kWelcome + "error: the name alice is taken\n* alice is now bob\n" +
-                     "error: \x1b[0mnot red\n");
-    chat.expect_screen(kWelcome +
-                       "\x1b[1;31merror: the name alice is taken\x1b[0m\n"
-                       "* alice is now bob\n"
-                       "\x1b[1;31merror: ^[[0mnot red\x1b[0m\n");
+    chat.server.send(kWelcome + kErrorsAndANotice);
+    chat.expect_screen(kWelcome + in_bold_red("error: the name alice is taken") +
+                       "* alice is now bob\n" + in_bold_red("error: ^[[0mnot red"));
 }
 
 GRADED_TEST(ClientErrors, ArePlainWhenStdoutIsNotATerminal, 3,
@@ -131,8 +140,7 @@ GRADED_TEST(ClientErrors, ArePlainWhenStdoutIsNotATerminal, 3,
             "neutralised (README §5.3)")
 {
     PipeChat chat;
-    chat.server.send(kWelcome + "error: the name alice is taken\n* alice is now bob\n" +
-                     "error: \x1b[0mnot red\n");
+    chat.server.send(kWelcome + kErrorsAndANotice);
     EXPECT_TRUE(chat.client.wait_for_stdout("not red\n"));
     EXPECT_EQ(printable(chat.client.stdout_text()),
               printable(kWelcome + "error: the name alice is taken\n* alice is now bob\n" +

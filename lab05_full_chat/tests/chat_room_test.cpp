@@ -222,12 +222,8 @@ GRADED_TEST(RoomChat, BuildsABroadcastLineOnceForAllItsRecipients, 2,
     for (room::ClientId id = 1; id <= kMembers; ++id)
         room.join(id);
     out.sent.clear();
-    std::size_t allocations = 0;
-    {
-        const roomtest::AllocationCounter counter;
-        room.on_line(500, "hello, everybody");
-        allocations = counter.count();
-    }
+    const std::size_t allocations =
+        roomtest::allocations_during([&room] { room.on_line(500, "hello, everybody"); });
     ASSERT_EQ(out.sent.size(), kMembers - 1) << "one line to each of the 999 others";
     // The reference allocates once or twice (the line, maybe the name); a copy of the 37-byte
     // line per recipient is 999 allocations. The bound leaves room for anything else.

@@ -44,6 +44,17 @@ struct Event {
     }
 };
 
+// A reactor in one mode, two eventfds for it to watch, and the log its handlers write: the cast of
+// the tests of who is called, and in which order, as
+// `auto [reactor, a, b, calls] = TwoEventsAndALog(mode);`.
+struct TwoEventsAndALog {
+    explicit TwoEventsAndALog(chat::Mode mode) : reactor(mode) {}
+    room::Reactor reactor;
+    Event a;
+    Event b;
+    std::vector<std::string> log;
+};
+
 // Run @p reactor's run_once(-1) on another thread; if it has not returned within the default
 // wait, wake it with @p waker so that the test fails with a message instead of hanging.
 std::size_t run_once_or_wake(room::Reactor& reactor, const Event& waker, const std::string& why)
@@ -93,10 +104,7 @@ GRADED_TEST(Reactor, DispatchesEachEventToItsHandlerByKey, 3,
             "(README §2.1)")
 {
     for (const chat::Mode mode : kModes) {
-        room::Reactor reactor(mode);
-        Event a;
-        Event b;
-        std::vector<std::string> calls;
+        auto [reactor, a, b, calls] = TwoEventsAndALog(mode);
         reactor.add(a.fd.get(), EPOLLIN, [&](std::uint32_t events) {
             calls.push_back((events & EPOLLIN) != 0 ? "a:in" : "a:?");
             a.drain();
@@ -297,10 +305,7 @@ GRADED_TEST(Reactor, RunsTheEndOfTurnHookAfterEveryHandler, 3,
             "call_again handlers: where the server writes every buffer once (README §2.1, §3.3)")
 {
     for (const chat::Mode mode : kModes) {
-        room::Reactor reactor(mode);
-        Event a;
-        Event b;
-        std::vector<std::string> order;
+        auto [reactor, a, b, order] = TwoEventsAndALog(mode);
         room::Key ka = 0;
         bool again = true;
         ka = reactor.add(a.fd.get(), EPOLLIN, [&](std::uint32_t) {

@@ -141,6 +141,19 @@ struct Connection {
     }
 };
 
+// One redis-server for the test, then @p body once per mode, each time with a fresh Connection:
+// the frame of every test against a real Redis (the caller skips where none is installed).
+template <typename Body>
+void with_redis_in_both_modes(Body body)
+{
+    testkit::RedisServer redis;
+    for (const chat::Mode mode : kModes) {
+        SCOPED_TRACE(name_of(mode));
+        Connection connection(redis, mode);
+        body(connection);
+    }
+}
+
 }  // namespace
 
 BONUS_TEST(RedisAdapter, AddReadWatchesTheSocketForInput, 2,
@@ -211,14 +224,11 @@ BONUS_TEST(RedisAdapter, TalksToARealRedisInBothModes, 3,
            "reactor (README §8.2)")
 {
     if (!testkit::RedisServer::installed()) GTEST_SKIP() << testkit::RedisServer::skip_reason();
-    testkit::RedisServer redis;
-    for (const chat::Mode mode : kModes) {
-        SCOPED_TRACE(name_of(mode));
-        Connection connection(redis, mode);
+    with_redis_in_both_modes([](Connection& connection) {
         EXPECT_EQ(connection.ask("PING", "PING"), "PONG");
         EXPECT_EQ(connection.ask("SET", "SET %b %b", "greeting", "hello"), "OK");
         EXPECT_EQ(connection.ask("GET", "GET %b", "greeting"), "hello");
-    }
+    });
 }
 
 BONUS_TEST(RedisAdapter, ReadsAReplyLargerThanOneReadUnderEt, 3,
@@ -227,14 +237,11 @@ BONUS_TEST(RedisAdapter, ReadsAReplyLargerThanOneReadUnderEt, 3,
            "(README §8.2)")
 {
     if (!testkit::RedisServer::installed()) GTEST_SKIP() << testkit::RedisServer::skip_reason();
-    testkit::RedisServer redis;
     const std::string big(1 << 20, 'x');
-    for (const chat::Mode mode : kModes) {
-        SCOPED_TRACE(name_of(mode));
-        Connection connection(redis, mode);
+    with_redis_in_both_modes([&big](Connection& connection) {
         EXPECT_EQ(connection.ask("SET", "SET %b %b", "big", big), "OK");
         EXPECT_EQ(connection.ask("GET", "GET %b", "big").size(), big.size());
-    }
+    });
 }
 
 BONUS_TEST(RedisAdapter, LetsGoWhenTheServerClosesTheConnection, 3,
@@ -243,15 +250,12 @@ BONUS_TEST(RedisAdapter, LetsGoWhenTheServerClosesTheConnection, 3,
            "leaves the reactor (README §8.2)")
 {
     if (!testkit::RedisServer::installed()) GTEST_SKIP() << testkit::RedisServer::skip_reason();
-    testkit::RedisServer redis;
-    for (const chat::Mode mode : kModes) {
-        SCOPED_TRACE(name_of(mode));
-        Connection connection(redis, mode);
+    with_redis_in_both_modes([](Connection& connection) {
         EXPECT_EQ(connection.ask("PING", "PING"), "PONG");
         EXPECT_EQ(connection.reactor.size(), 1u);
         // QUIT: Redis answers +OK and closes; hiredis reads the end and frees the context.
         connection.ask("QUIT", "QUIT");
         connection.run_until([&] { return connection.disconnected; }, "disconnect callback");
         EXPECT_EQ(connection.reactor.size(), 0u) << "the closed socket is still registered";
-    }
+    });
 }

@@ -14,7 +14,7 @@ GRADED_TEST(Load, AThousandClientsTenWhispersEachNoneLost, 5,
 {
     constexpr int kSenders = 1000;
     constexpr int kLines = 10;
-    raise_fd_limit(4 * kSenders);
+    testkit::raise_fd_limit(4 * kSenders);
     // Under the injector, pieces of at most 4 KiB: the join notices alone are megabytes.
     testkit::SpawnOptions options;
     options.env.push_back("SHORTIO_MAX_BYTES=4096");

@@ -29,10 +29,6 @@
 namespace lab05 {
 
 using testkit::connect_non_reader;
-using testkit::raise_fd_limit;
-using testkit::read_until_closed;
-
-using testkit::ChildProcess;
 using testkit::Duration;
 using testkit::LineClient;
 
@@ -49,7 +45,7 @@ struct ServerProcess {
         flags.insert(flags.begin(), {"--port", "0"});
         return flags;
     }
-    ChildProcess process;
+    testkit::ChildProcess process;
     std::uint16_t port;
 };
 
