@@ -333,6 +333,8 @@ class Edition:
     kinds: dict[str, str]  # "mistake" -> the word its headings use: "Mistake", "错误"
     colon: str  # between a heading's number and its title
     taught: str  # the label of the hand-written line that links the chapter sections
+    kind_words: dict[str, str]  # "mistake" -> the word the generated blocks use
+    words: dict  # the generated blocks' phrases (see caught_by)
 
     @property
     def name(self) -> str:
@@ -340,7 +342,24 @@ class Edition:
 
 
 ENGLISH = Edition(
-    PAGE, False, {"mistake": "Mistake", "misconception": "Misconception"}, ": ", "**Taught:**"
+    PAGE,
+    False,
+    {"mistake": "Mistake", "misconception": "Misconception"},
+    ": ",
+    "**Taught:**",
+    {"mistake": "mistake", "misconception": "misconception"},
+    {
+        "caught": "**Caught by** these graded tests (their lesson names this {kind}, or a mutant"
+        " below\nmust make them fail):",
+        "table": ["| graded test | lab | points | read |", "|---|---|---:|---|"],
+        "caught.none": "**Caught by** no graded test.",
+        "proved": "**Proved by** these mutants (`tools/mutants/<lab>/<name>.patch`: `make check`"
+        " applies\neach to the reference and requires every test it names to fail):",
+        "proved.none": "**Proved by** no mutant.",
+        "sep": ", ",
+        "mutant": "- {lab} `{name}`: {what}; fails {names}",
+        "demo": "**Demonstrated by** `{demo}`, which `make check` runs\n(its docs step).",
+    },
 )
 CHINESE = Edition(
     PAGE.with_name("mistakes.zh-CN.md"),
@@ -348,6 +367,18 @@ CHINESE = Edition(
     {"mistake": "错误", "misconception": "误解"},
     "：",
     "**讲解：**",
+    {"mistake": "错误", "misconception": "误解"},
+    {
+        "caught": "<b>发现它的计分测试</b>（它们的要点提到了这个{kind}，或者下面的某个变异体要求它们失败）：",
+        "table": ["| 计分测试 | 实验 | 分数 | 阅读 |", "|---|---|---:|---|"],
+        "caught.none": "<b>发现它的计分测试：</b>没有。",
+        "proved": "<b>证明它的变异体</b>（`tools/mutants/<lab>/<name>.patch`：`make check` "
+        "把每个变异体应用到参考答案上，并要求它列出的每个测试都失败）：",
+        "proved.none": "<b>证明它的变异体：</b>没有。",
+        "sep": "、",
+        "mutant": "- {lab} `{name}`：{what}；必须失败的测试：{names}",
+        "demo": "<b>演示它的是</b> `{demo}`，`make check` 的 docs 步骤会运行它。",
+    },
 )
 EDITIONS = [ENGLISH, CHINESE]
 
@@ -398,42 +429,33 @@ def catches(build: pathlib.Path, problems: list[str]) -> dict[tuple[str, int], C
 
 
 def caught_by(edition: Edition, kind: str, catch: Catch, problems: list[str]) -> list[str]:
-    if edition.zh:
-        return caught_by_zh(kind, catch, problems)
+    """The generated block of one entry: its graded tests, its mutants, its demo, in the edition's
+    words (a Chinese paragraph stays on one line: a line break between two Chinese characters
+    shows as a space)."""
+    words = edition.words
     lines = []
     if catch.tests:
-        lines += [
-            f"**Caught by** these graded tests (their lesson names this {kind}, or a mutant below",
-            "must make them fail):",
-            "",
-            "| graded test | lab | points | read |",
-            "|---|---|---:|---|",
-        ]
+        lines += [words["caught"].format(kind=edition.kind_words[kind]), "", *words["table"]]
         for test in catch.tests:
+            read = where(test.lesson)
             lines.append(
                 f"| `{test.name}` | {lab_number(test.lab)} | {test.points} "
-                f"| {cell(where(test.lesson))} |"
+                f"| {cell(where_zh(read) if edition.zh else read)} |"
             )
     else:
-        lines.append("**Caught by** no graded test.")
+        lines.append(words["caught.none"])
     if catch.mutants:
-        lines += [
-            "",
-            "**Proved by** these mutants (`tools/mutants/<lab>/<name>.patch`: `make check` applies",
-            "each to the reference and requires every test it names to fail):",
-            "",
-        ]
+        lines += ["", words["proved"], ""]
         for mutant in catch.mutants:
-            names = ", ".join(f"`{name}`" for name in mutant.must_fail)
-            lines.append(f"- {mutant.lab} `{mutant.name}`: {prose(mutant.what)}; fails {names}")
+            names = words["sep"].join(f"`{name}`" for name in mutant.must_fail)
+            what = prose(mutant_zh(mutant, problems) if edition.zh else mutant.what)
+            lines.append(
+                words["mutant"].format(lab=mutant.lab, name=mutant.name, what=what, names=names)
+            )
     else:
-        lines += ["", "**Proved by** no mutant."]
+        lines += ["", words["proved.none"]]
     if catch.demo:
-        lines += [
-            "",
-            f"**Demonstrated by** `{catch.demo.relative_to(ROOT)}`, which `make check` runs",
-            "(its docs step).",
-        ]
+        lines += ["", words["demo"].format(demo=catch.demo.relative_to(ROOT))]
     return lines
 
 
@@ -449,45 +471,6 @@ def mutant_zh(mutant: Mutant, problems: list[str]) -> str:
         )
         return mutant.what
     return chinese
-
-
-def caught_by_zh(kind: str, catch: Catch, problems: list[str]) -> list[str]:
-    """The same block in Chinese (each paragraph on one line: a line break between two Chinese
-    characters shows as a space)."""
-    lines = []
-    if catch.tests:
-        lines += [
-            f"<b>发现它的计分测试</b>（它们的要点提到了这个{CHINESE.kinds[kind]}，或者下面的某个变异体要求它们失败）：",
-            "",
-            "| 计分测试 | 实验 | 分数 | 阅读 |",
-            "|---|---|---:|---|",
-        ]
-        for test in catch.tests:
-            lines.append(
-                f"| `{test.name}` | {lab_number(test.lab)} | {test.points} "
-                f"| {cell(where_zh(where(test.lesson)))} |"
-            )
-    else:
-        lines.append("<b>发现它的计分测试：</b>没有。")
-    if catch.mutants:
-        lines += [
-            "",
-            "<b>证明它的变异体</b>（`tools/mutants/<lab>/<name>.patch`：`make check` "
-            "把每个变异体应用到参考答案上，并要求它列出的每个测试都失败）：",
-            "",
-        ]
-        for mutant in catch.mutants:
-            names = "、".join(f"`{name}`" for name in mutant.must_fail)
-            what = prose(mutant_zh(mutant, problems))
-            lines.append(f"- {mutant.lab} `{mutant.name}`：{what}；必须失败的测试：{names}")
-    else:
-        lines += ["", "<b>证明它的变异体：</b>没有。"]
-    if catch.demo:
-        lines += [
-            "",
-            f"<b>演示它的是</b> `{catch.demo.relative_to(ROOT)}`，`make check` 的 docs 步骤会运行它。",
-        ]
-    return lines
 
 
 def heading(edition: Edition, text: str, kind: str, number: int) -> tuple[str, str] | None:
