@@ -37,13 +37,20 @@ LAUNCHER=()
 command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
 start=$SECONDS
+# Every step says what it does (a build shows its step count as it goes: tools/progress_build.py):
+# a class's first batch builds for minutes, and must never look hung.
+build_with=(python3 tools/progress_build.py --jobs "$JOBS")
+count=$(find "$submissions" -mindepth 1 -maxdepth 1 -type d | wc -l)
+echo "grade-all: $count submission(s) of $labs in $submissions"
 # 1. The instructor's reference: it says which graded tests exist (no student code runs in it).
 [ -f "$ref_build/CMakeCache.txt" ] ||
-  cmake -S . -B "$ref_build" "${GENERATOR[@]}" "${LAUNCHER[@]}" -DKIT_STACK=solutions >/dev/null || exit 1
+  "${build_with[@]}" --tree "$ref_build" --configure --what "the reference's build tree ($ref_build)" \
+    -- "${GENERATOR[@]}" "${LAUNCHER[@]}" -DKIT_STACK=solutions || exit 1
 ref_targets=()
 for lab in $labs; do ref_targets+=("ref-$lab"); done
-cmake --build "$ref_build" -j "$JOBS" --target "${ref_targets[@]}" >/dev/null || {
-  echo "grade-all: the reference does not build"
+"${build_with[@]}" --tree "$ref_build" --logs "$ref_build/logs" --what "the reference (${ref_targets[*]})" \
+  "${ref_targets[@]}" || {
+  echo "grade-all: the reference does not build (its log: $ref_build/logs/build.log)"
   exit 1
 }
 
@@ -92,13 +99,17 @@ tree="$stage/build"  # where the kit has build/: ccache then serves the objects 
 [ -d "$template" ] && mv "$template" "$tree"
 # The launcher (ccache) serves the skeleton's build from the kit's own objects; a submission's build
 # below runs it with CCACHE_DISABLE=1 (then it only starts the compiler) unless GRADE_ALL_CCACHE.
-cmake -S "$stage" -B "$tree" "${GENERATOR[@]}" "${LAUNCHER[@]}" -DKIT_STACK=solutions -DKIT_VARIANTS="student;solution" -DKIT_SHARED_LAB_LIBRARIES=ON \
-  -DKIT_SOLUTIONS_DIR="$refsrc" -DKIT_LABS_ONLY="$(python3 tools/kit labs | tr ' ' ';')" >/dev/null || exit 1
+echo "grade-all: the staging kit (the kit without solutions/ and tools/mutants/) in $stage"
+"${build_with[@]}" --tree "$tree" --configure --what "the staging kit's build tree" -- "${GENERATOR[@]}" \
+  "${LAUNCHER[@]}" -DKIT_STACK=solutions -DKIT_VARIANTS="student;solution" -DKIT_SHARED_LAB_LIBRARIES=ON \
+  -DKIT_SOLUTIONS_DIR="$refsrc" -DKIT_LABS_ONLY="$(python3 tools/kit labs | tr ' ' ';')" || exit 1
 student_targets=()
 for lab in $labs; do student_targets+=("$lab"); done
 # The skeleton's build, once: each submission then recompiles only its own files.
-CCACHE_BASEDIR="$stage" CCACHE_NOHASHDIR=1 \
-  cmake --build "$tree" -j "$JOBS" --target "${earlier[@]}" "${student_targets[@]}" >/dev/null 2>&1
+mkdir -p "$work/logs"
+CCACHE_BASEDIR="$stage" CCACHE_NOHASHDIR=1 "${build_with[@]}" --tree "$tree" --logs "$work/logs" \
+  --what "the skeleton's build (once; each submission then compiles only its own files)" \
+  "${earlier[@]}" "${student_targets[@]}"
 mv "$tree" "$template"
 chmod 700 "$template"
 
@@ -106,9 +117,11 @@ echo "grade-all: the staging kit and the skeleton's build ($((SECONDS - start)) 
 files=$(python3 tools/skeletons.py files $labs)
 echo "submission,score,max" >"$submissions/grades.csv"
 : >"$submissions/instructor-notes.txt"
+index=0
 for sub in "$submissions"/*/; do
   name=$(basename "$sub")
   began=$SECONDS
+  index=$((index + 1))
   # The skeleton, then the submission's own files over it.
   for f in $files; do cp -p "$kit/$f" "$stage/$f"; done
   for f in $files; do
@@ -132,6 +145,7 @@ for sub in "$submissions"/*/; do
     cache=(CCACHE_DIR="$GRADE_ALL_CCACHE" CCACHE_BASEDIR="$stage" CCACHE_NOHASHDIR=1)
   fi
   for lab in $labs; do
+    echo "grade-all: [$index/$count] $name: building $lab${user:+ (as $user)}"
     timeout 600 "${run_as[@]}" env -u CCACHE_DIR HOME=/nonexistent "${cache[@]}" \
       cmake --build "$tree" -j "$JOBS" --target "$lab" 2>&1 | head -c 1000000 >"$work/$lab.log"
     [ "${PIPESTATUS[0]}" = 0 ] || echo "$lab" >>"$work/not-built"
@@ -141,12 +155,15 @@ for sub in "$submissions"/*/; do
   for lab in $labs; do mv "$work/$lab.log" "$tree/logs/$lab.build.log"; done
   [ -f "$work/not-built" ] && mv "$work/not-built" "$tree/not-built"
   rm -f "$sub/results.json" "$sub/report.txt"
+  echo "grade-all: [$index/$count] $name: testing, each test contained${user:+ (as $user)}"
   python3 tools/grade.py --build "$tree" --reference-build "$ref_build" \
     --labs "$(echo $labs | tr ' ' ',')" ${tests:+--tests "$tests"} --jobs "$JOBS" \
     --results "$work/results" 2>&1 | head -c 2000000 >"$work/report.txt"
-  cp "$work/report.txt" "$sub/report.txt"
+  # The student's report names the paths of the kit as in the student's own copy (build/tests/...),
+  # not the staging kit's temporary folder.
+  sed "s|$stage/||g" "$work/report.txt" >"$sub/report.txt"
   if [ -f "$work/results/results.json" ]; then
-    cp "$work/results/results.json" "$sub/results.json"
+    sed "s|$stage/||g" "$work/results/results.json" >"$sub/results.json"
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[2]+","+str(r["score"])+","+str(sum(t["max_score"] for t in r["tests"])))' \
       "$sub/results.json" "$name" >>"$submissions/grades.csv"
   else
