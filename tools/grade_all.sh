@@ -39,7 +39,7 @@ command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -
 start=$SECONDS
 # Every step says what it does (a build shows its step count as it goes: tools/progress_build.py):
 # a class's first batch builds for minutes, and must never look hung.
-build_with=(python3 tools/progress_build.py --jobs "$JOBS")
+build_with=(python3 "$kit/tools/progress_build.py" --jobs "$JOBS")
 count=$(find "$submissions" -mindepth 1 -maxdepth 1 -type d | wc -l)
 echo "grade-all: $count submission(s) of $labs in $submissions"
 # 1. The instructor's reference: it says which graded tests exist (no student code runs in it).
@@ -97,12 +97,16 @@ find "$refsrc" -type d -exec chmod 711 {} +
 template="$work/template"
 tree="$stage/build"  # where the kit has build/: ccache then serves the objects of the kit's own build
 [ -d "$template" ] && mv "$template" "$tree"
+# A kept tree of another staging kit (or of a kit that configured the wrong folder) is not reused.
+grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$stage" "$tree/CMakeCache.txt" 2>/dev/null || rm -rf "$tree"
 # The launcher (ccache) serves the skeleton's build from the kit's own objects; a submission's build
 # below runs it with CCACHE_DISABLE=1 (then it only starts the compiler) unless GRADE_ALL_CCACHE.
 echo "grade-all: the staging kit (the kit without solutions/ and tools/mutants/) in $stage"
-"${build_with[@]}" --tree "$tree" --configure --what "the staging kit's build tree" -- "${GENERATOR[@]}" \
-  "${LAUNCHER[@]}" -DKIT_STACK=solutions -DKIT_VARIANTS="student;solution" -DKIT_SHARED_LAB_LIBRARIES=ON \
-  -DKIT_SOLUTIONS_DIR="$refsrc" -DKIT_LABS_ONLY="$(python3 tools/kit labs | tr ' ' ';')" || exit 1
+# (progress_build.py configures the folder it runs in: the staging kit's, never this kit's.)
+(cd "$stage" && "${build_with[@]}" --tree "$tree" --configure --what "the staging kit's build tree" -- \
+  "${GENERATOR[@]}" "${LAUNCHER[@]}" -DKIT_STACK=solutions -DKIT_VARIANTS="student;solution" \
+  -DKIT_SHARED_LAB_LIBRARIES=ON -DKIT_SOLUTIONS_DIR="$refsrc" \
+  -DKIT_LABS_ONLY="$(python3 tools/kit labs | tr ' ' ';')") || exit 1
 student_targets=()
 for lab in $labs; do student_targets+=("$lab"); done
 # The skeleton's build, once: each submission then recompiles only its own files.
