@@ -4,9 +4,9 @@
 ///
 /// Your lab code never uses this. The grader (tools/kit/ctest.py) gives each test process a fresh
 /// key on a descriptor that only the harness reads, before any code of yours runs; when the test
-/// ends the harness writes `<record>.seal`: the test's name, its result and the HMAC of both and
-/// of the record's bytes. A record without a valid seal counts as tampered with (docs/autograder.md,
-/// "What code under test can and cannot do").
+/// ends the harness writes `record.json.seal` beside GoogleTest's record: the test's name, its
+/// result and the HMAC of both and of the record's bytes. A record without a valid seal counts as
+/// tampered with (docs/autograder.md, "What code under test can and cannot do").
 #pragma once
 
 #include <array>
