@@ -121,6 +121,18 @@ echo "grade-all: the staging kit and the skeleton's build ($((SECONDS - start)) 
 files=$(python3 tools/skeletons.py files $labs)
 echo "submission,score,max" >"$submissions/grades.csv"
 : >"$submissions/instructor-notes.txt"
+# as_in_kit FILE: FILE with the staging kit's folder (absolute, or as grade.py printed it, relative
+# to this kit) left out of its paths, and without grade.py's "wrote .../results.json" line.
+as_in_kit() {
+  python3 - "$1" "$stage" "$(realpath --relative-to="$kit" "$stage")" <<'PY'
+import sys
+text = open(sys.argv[1], errors="replace").read()
+for folder in sys.argv[2:]:
+    text = text.replace(folder + "/", "")
+lines = text.splitlines(keepends=True)
+sys.stdout.write("".join(line for line in lines if not line.startswith("wrote ") or "results" not in line))
+PY
+}
 index=0
 for sub in "$submissions"/*/; do
   name=$(basename "$sub")
@@ -164,10 +176,10 @@ for sub in "$submissions"/*/; do
     --labs "$(echo $labs | tr ' ' ',')" ${tests:+--tests "$tests"} --jobs "$JOBS" \
     --results "$work/results" 2>&1 | head -c 2000000 >"$work/report.txt"
   # The student's report names the paths of the kit as in the student's own copy (build/tests/...),
-  # not the staging kit's temporary folder.
-  sed "s|$stage/||g" "$work/report.txt" >"$sub/report.txt"
+  # not the staging kit's temporary folder, and not where the grader wrote its results.
+  as_in_kit "$work/report.txt" >"$sub/report.txt"
   if [ -f "$work/results/results.json" ]; then
-    sed "s|$stage/||g" "$work/results/results.json" >"$sub/results.json"
+    as_in_kit "$work/results/results.json" >"$sub/results.json"
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[2]+","+str(r["score"])+","+str(sum(t["max_score"] for t in r["tests"])))' \
       "$sub/results.json" "$name" >>"$submissions/grades.csv"
   else
