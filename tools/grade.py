@@ -12,9 +12,11 @@ and under the short-I/O injector (".UnderShortIO"), and their points are split b
 
 What is trusted: which graded tests exist and their points come from the reference build's test
 binaries (no student code runs in them); a test passed only if GoogleTest itself recorded it as
-passed (its JSON record, its premature-exit file) and the process then exited 0. A test process
+passed (its JSON record, its premature-exit file), the process then exited 0, and the test harness
+sealed that record with the key this one run was given (testkit/record_seal.h). A test process
 that ended early (an exit() in a static initializer or mid-test) fails with "the program under test
-ended the test process early", whatever its exit status or its output.
+ended the test process early", whatever its exit status or its output; a record that is not the
+one the harness sealed fails with "the program under test tampered with the test record".
 
 The report is made for a student to act on. Failing tests are grouped by their root cause (the TODO
 not done yet, the signal that killed the program, a crash, a timeout, a sanitizer report, else the
@@ -228,7 +230,7 @@ def failure_lines(output: str) -> list[str]:
             lines += tail
             break
     # Crashes and timeouts are printed by the testkit after the GoogleTest log stops: first.
-    for marker in ("CRASH:", "TIMEOUT:", ctest.EARLY):
+    for marker in ("CRASH:", "TIMEOUT:", ctest.EARLY, ctest.TAMPERED):
         at = next((i for i, line in enumerate(lines) if line.lstrip().startswith(marker)), None)
         if at is not None:
             lines = lines[at : at + 6] + lines[:at] + lines[at + 6 :]
@@ -261,6 +263,8 @@ def cause(row: Row) -> str:
     text = row.output
     if text.startswith(ctest.EARLY):
         return "the program under test ended the test process early"
+    if text.startswith(ctest.TAMPERED):
+        return "the program under test tampered with the test record"
     todo = re.search(r"TODO not done yet: ([\w:~]+)", text)
     if todo:
         return f"TODO not done yet: {todo.group(1)}"

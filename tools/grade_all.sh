@@ -37,13 +37,20 @@ LAUNCHER=()
 command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 
 start=$SECONDS
+# Every step says what it does (a build shows its step count as it goes: tools/progress_build.py):
+# a class's first batch builds for minutes, and must never look hung.
+build_with=(python3 "$kit/tools/progress_build.py" --jobs "$JOBS")
+count=$(find "$submissions" -mindepth 1 -maxdepth 1 -type d | wc -l)
+echo "grade-all: $count submission(s) of $labs in $submissions"
 # 1. The instructor's reference: it says which graded tests exist (no student code runs in it).
 [ -f "$ref_build/CMakeCache.txt" ] ||
-  cmake -S . -B "$ref_build" "${GENERATOR[@]}" "${LAUNCHER[@]}" -DKIT_STACK=solutions >/dev/null || exit 1
+  "${build_with[@]}" --tree "$ref_build" --configure --what "the reference's build tree ($ref_build)" \
+    -- "${GENERATOR[@]}" "${LAUNCHER[@]}" -DKIT_STACK=solutions || exit 1
 ref_targets=()
 for lab in $labs; do ref_targets+=("ref-$lab"); done
-cmake --build "$ref_build" -j "$JOBS" --target "${ref_targets[@]}" >/dev/null || {
-  echo "grade-all: the reference does not build"
+"${build_with[@]}" --tree "$ref_build" --logs "$ref_build/logs" --what "the reference (${ref_targets[*]})" \
+  "${ref_targets[@]}" || {
+  echo "grade-all: the reference does not build (its log: $ref_build/logs/build.log)"
   exit 1
 }
 
@@ -90,15 +97,23 @@ find "$refsrc" -type d -exec chmod 711 {} +
 template="$work/template"
 tree="$stage/build"  # where the kit has build/: ccache then serves the objects of the kit's own build
 [ -d "$template" ] && mv "$template" "$tree"
+# A kept tree of another staging kit (or of a kit that configured the wrong folder) is not reused.
+grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$stage" "$tree/CMakeCache.txt" 2>/dev/null || rm -rf "$tree"
 # The launcher (ccache) serves the skeleton's build from the kit's own objects; a submission's build
 # below runs it with CCACHE_DISABLE=1 (then it only starts the compiler) unless GRADE_ALL_CCACHE.
-cmake -S "$stage" -B "$tree" "${GENERATOR[@]}" "${LAUNCHER[@]}" -DKIT_STACK=solutions -DKIT_VARIANTS="student;solution" -DKIT_SHARED_LAB_LIBRARIES=ON \
-  -DKIT_SOLUTIONS_DIR="$refsrc" -DKIT_LABS_ONLY="$(python3 tools/kit labs | tr ' ' ';')" >/dev/null || exit 1
+echo "grade-all: the staging kit (the kit without solutions/ and tools/mutants/) in $stage"
+# (progress_build.py configures the folder it runs in: the staging kit's, never this kit's.)
+(cd "$stage" && "${build_with[@]}" --tree "$tree" --configure --what "the staging kit's build tree" -- \
+  "${GENERATOR[@]}" "${LAUNCHER[@]}" -DKIT_STACK=solutions -DKIT_VARIANTS="student;solution" \
+  -DKIT_SHARED_LAB_LIBRARIES=ON -DKIT_SOLUTIONS_DIR="$refsrc" \
+  -DKIT_LABS_ONLY="$(python3 tools/kit labs | tr ' ' ';')") || exit 1
 student_targets=()
 for lab in $labs; do student_targets+=("$lab"); done
 # The skeleton's build, once: each submission then recompiles only its own files.
-CCACHE_BASEDIR="$stage" CCACHE_NOHASHDIR=1 \
-  cmake --build "$tree" -j "$JOBS" --target "${earlier[@]}" "${student_targets[@]}" >/dev/null 2>&1
+mkdir -p "$work/logs"
+CCACHE_BASEDIR="$stage" CCACHE_NOHASHDIR=1 "${build_with[@]}" --tree "$tree" --logs "$work/logs" \
+  --what "the skeleton's build (once; each submission then compiles only its own files)" \
+  "${earlier[@]}" "${student_targets[@]}"
 mv "$tree" "$template"
 chmod 700 "$template"
 
@@ -106,9 +121,23 @@ echo "grade-all: the staging kit and the skeleton's build ($((SECONDS - start)) 
 files=$(python3 tools/skeletons.py files $labs)
 echo "submission,score,max" >"$submissions/grades.csv"
 : >"$submissions/instructor-notes.txt"
+# as_in_kit FILE: FILE with the staging kit's folder (absolute, or as grade.py printed it, relative
+# to this kit) left out of its paths, and without grade.py's "wrote .../results.json" line.
+as_in_kit() {
+  python3 - "$1" "$stage" "$(realpath --relative-to="$kit" "$stage")" <<'PY'
+import sys
+text = open(sys.argv[1], errors="replace").read()
+for folder in sys.argv[2:]:
+    text = text.replace(folder + "/", "")
+lines = text.splitlines(keepends=True)
+sys.stdout.write("".join(line for line in lines if not line.startswith("wrote ") or "results" not in line))
+PY
+}
+index=0
 for sub in "$submissions"/*/; do
   name=$(basename "$sub")
   began=$SECONDS
+  index=$((index + 1))
   # The skeleton, then the submission's own files over it.
   for f in $files; do cp -p "$kit/$f" "$stage/$f"; done
   for f in $files; do
@@ -132,6 +161,7 @@ for sub in "$submissions"/*/; do
     cache=(CCACHE_DIR="$GRADE_ALL_CCACHE" CCACHE_BASEDIR="$stage" CCACHE_NOHASHDIR=1)
   fi
   for lab in $labs; do
+    echo "grade-all: [$index/$count] $name: building $lab${user:+ (as $user)}"
     timeout 600 "${run_as[@]}" env -u CCACHE_DIR HOME=/nonexistent "${cache[@]}" \
       cmake --build "$tree" -j "$JOBS" --target "$lab" 2>&1 | head -c 1000000 >"$work/$lab.log"
     [ "${PIPESTATUS[0]}" = 0 ] || echo "$lab" >>"$work/not-built"
@@ -141,12 +171,15 @@ for sub in "$submissions"/*/; do
   for lab in $labs; do mv "$work/$lab.log" "$tree/logs/$lab.build.log"; done
   [ -f "$work/not-built" ] && mv "$work/not-built" "$tree/not-built"
   rm -f "$sub/results.json" "$sub/report.txt"
+  echo "grade-all: [$index/$count] $name: testing, each test contained${user:+ (as $user)}"
   python3 tools/grade.py --build "$tree" --reference-build "$ref_build" \
     --labs "$(echo $labs | tr ' ' ',')" ${tests:+--tests "$tests"} --jobs "$JOBS" \
     --results "$work/results" 2>&1 | head -c 2000000 >"$work/report.txt"
-  cp "$work/report.txt" "$sub/report.txt"
+  # The student's report names the paths of the kit as in the student's own copy (build/tests/...),
+  # not the staging kit's temporary folder, and not where the grader wrote its results.
+  as_in_kit "$work/report.txt" >"$sub/report.txt"
   if [ -f "$work/results/results.json" ]; then
-    cp "$work/results/results.json" "$sub/results.json"
+    as_in_kit "$work/results/results.json" >"$sub/results.json"
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[2]+","+str(r["score"])+","+str(sum(t["max_score"] for t in r["tests"])))' \
       "$sub/results.json" "$name" >>"$submissions/grades.csv"
   else

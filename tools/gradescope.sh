@@ -20,8 +20,11 @@ labs=${2:-}
 out="$build/gradescope"
 rm -rf "$out"
 mkdir -p "$out/zip/kit"
+echo "gradescope: copying the kit as committed (git archive HEAD), without tools/mutants/ (its patches"
+echo "            quote solution code) and the hostile suite"
 git archive HEAD | tar -x -C "$out/zip/kit"
 rm -rf "$out/zip/kit/tools/mutants" "$out/zip/kit/tools/hostile"
+echo "gradescope: writing setup.sh and run_autograder${labs:+ (graded labs: $labs)}"
 cat >"$out/zip/setup.sh" <<'SETUP'
 #!/usr/bin/env bash
 set -euo pipefail
@@ -35,8 +38,10 @@ chmod 700 "$private"
 mv "$kit/solutions" "$private/solutions"
 cd "$kit"
 cmake -S . -B "$private/build" -DKIT_STACK=solutions -DKIT_SOLUTIONS_DIR="$private/solutions" >/dev/null
+# The graded labs' reference (which tests exist, their points); every lab when the zip names none.
+labs="$(cat "$kit/../graded-labs")"
 targets=()
-for lab in $(python3 tools/kit labs); do targets+=("ref-$lab"); done
+for lab in ${labs:-$(python3 tools/kit labs)}; do targets+=("ref-$lab"); done
 cmake --build "$private/build" -j "$(nproc)" --target "${targets[@]}"
 chown -R root: /autograder/source
 chmod -R go-w /autograder/source
@@ -56,7 +61,21 @@ cd "\$kit"
 BUILD=/autograder/private/build KIT_SOLUTIONS=/autograder/private/solutions \\
   bash tools/grade_all.sh "\$work/submissions" "\$labs" "" >"\$work/batch.log" 2>&1
 if [ -f "\$work/submissions/submission/results.json" ]; then
-  cp "\$work/submissions/submission/results.json" /autograder/results/results.json
+  # What Gradescope shows: each failing test's output bounded (its head and its tail; the grader's
+  # own note comes first), and the student's report above the tests.
+  python3 - "\$work/submissions/submission" >/autograder/results/results.json <<'BOUND'
+import json, pathlib, sys
+folder = pathlib.Path(sys.argv[1])
+results = json.loads((folder / "results.json").read_text())
+HEAD, TAIL = 6000, 2000
+for test in results.get("tests", []):
+    text = test.get("output", "")
+    if len(text) > HEAD + TAIL:
+        test["output"] = text[:HEAD] + f"\n(… {len(text) - HEAD - TAIL} characters left out …)\n" + text[-TAIL:]
+report = (folder / "report.txt").read_text(errors="replace") if (folder / "report.txt").exists() else ""
+results["output"] = report[:20000] + ("\n(… the rest of the report left out …)" if len(report) > 20000 else "")
+print(json.dumps(results, indent=1))
+BOUND
 else
   python3 -c 'import json; print(json.dumps({"score": 0, "output": "the autograder failed: tell your instructor"}))' \\
     >/autograder/results/results.json
@@ -64,7 +83,9 @@ fi
 # For the instructor only (Gradescope shows stdout to instructors): the suspicious-code notes.
 cat "\$work/submissions/instructor-notes.txt" 2>/dev/null
 RUN
+echo "${labs//,/ }" >"$out/zip/graded-labs"
 chmod +x "$out/zip/setup.sh" "$out/zip/run_autograder"
+echo "gradescope: zipping $(find "$out/zip" -type f | wc -l) files"
 (cd "$out/zip" && python3 -c '
 import os, zipfile
 with zipfile.ZipFile("../autograder.zip", "w", zipfile.ZIP_DEFLATED) as z:

@@ -11,6 +11,7 @@ without the work, or wants to break the batch:
                       "max_score": N | "all" | "any", "min_score": N | "all",
                       "forbid": "solution" | a text that no report may hold,
                       "notes": [what the instructor's notes must say of it],
+                      "report_says": [what its report must say: the grader's own words],
                       "needs_root": true (run only when grading as root),
                       "tests": globs (instead of TESTS), "stopped_by": ...}
     net.cpp.append   code added at the end of net.cpp (static initializers, mostly);
@@ -19,8 +20,9 @@ without the work, or wants to break the batch:
 The suite grades them all as a class is graded, with tools/grade_all.sh (one batch, the graded
 tests limited to TESTS below to stay fast), then checks for each submission: its score is within
 its bounds (the honest part: "all" is the points of TESTS), no report or results.json of any
-submission holds solution text or the text it forbids, the instructor's notes name what they must,
-and after the batch no process it started is left (their names start with "kit-hostile"). The
+submission holds solution text or the text it forbids, its report says what the grader must have
+told it (report_says), the instructor's notes name what they must, and after the batch no process
+it started is left (their names start with "kit-hostile"). The
 table it prints is the issue's closing note: what each got and what stopped it.
 """
 from __future__ import annotations
@@ -176,6 +178,7 @@ def main() -> int:
     table = []
     for name, (folder, case) in cases.items():
         sub = where[name] / name
+        results: dict = {}
         try:
             results = json.loads((sub / "results.json").read_text())
             score = float(results["score"])
@@ -207,11 +210,17 @@ def main() -> int:
         leaked += [line for line in forbidden_solution if line in texts and name != "honest"]
         if leaked:
             verdict.append(f"its report holds: {leaked[0][:60]}")
+        for what in case.get("report_says", []):
+            if what not in texts:
+                verdict.append(f"its report does not say '{what}'")
         block = notes_of(notes).get(name, "")
         for what in case.get("notes", []):
             if what not in block:
                 verdict.append(f"the instructor's notes do not say '{what}'")
-        table.append((name, got, "ok" if not verdict else "; ".join(verdict), case))
+        # What a case that fills the disk wrote before the quota stopped it, in its own words.
+        outputs = "\n".join([t.get("output", "") for t in results.get("tests", [])] + [texts])
+        shown = [line.strip() for line in outputs.splitlines() if line.strip().startswith("FILLED")]
+        table.append((name, got, "ok" if not verdict else "; ".join(verdict), case, shown[:2]))
         problems += [f"{name}: {v}" for v in verdict]
     left = leftovers()
     if left:
@@ -221,8 +230,10 @@ def main() -> int:
 
     print(f"hostile submissions of {LAB}, graded on {TESTS} (or the case's tests), {seconds:.0f} s")
     print(f"  {'submission':<20} {'score':>10}  {'check':<6} what stopped it")
-    for name, got, verdict, case in table:
+    for name, got, verdict, case, shown in table:
         print(f"  {name:<20} {got:>10}  {verdict:<6} {case.get('stopped_by', case.get('about'))}")
+        for line in shown:
+            print(f"  {'':<20} {'':>10}  {'':<6} its output: {line}")
     print(f"  processes left after the batch: {len(left)}")
     print(
         "  "

@@ -141,7 +141,12 @@ def build(
             count = ""
         return f"building {what}{count}" + (f" {seconds} s" if seconds else "")
 
-    line.show(status(), force=True)
+    if line.tty:
+        line.show(status(), force=True)
+    else:
+        # Elsewhere the first line waits for a step and PLAIN_EVERY: a target that is up to date
+        # is named once ("X: up to date"), not twice.
+        line.last = time.monotonic()
     env = {**os.environ, "NINJA_STATUS": "[%f/%t] "}
     command = ["cmake", "--build", str(tree), "-j", str(jobs), "--target", *targets]
     proc = subprocess.Popen(

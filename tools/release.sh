@@ -68,7 +68,7 @@ mkdir -p "$out/solutions"  # the docs' EXAMPLE_PATH names it, even with no solut
 printf 'Reference solutions of the labs whose deadline has passed: %s.\n' "${solutions[*]:-none yet}" \
   >"$out/solutions/README.md"
 rm -rf "$out/tools/mutants" "$out/tools/hostile" "$out/.ci"
-for tool in check.sh grade_all.sh gradescope.sh mutants.py hostile.py suspicious.py release.sh \
+for tool in check.sh grade_all.sh gradescope.sh gradescope_e2e.sh mutants.py hostile.py suspicious.py release.sh \
   release_check.sh busy_machine_check.sh fresh_machine_check.sh test_loop.py mistake_catalogue.py; do
   rm -f "$out/tools/$tool"
 done

@@ -149,6 +149,8 @@ def cmd_restore(lab: str, chosen: str) -> int:
     if not untouched(lab):
         saved = back_up(lab)
         print(f"saved your current files to {shown(saved)} first")
+    else:
+        print(f"{lab}/ held the untouched skeleton: no backup of it was needed")
     write(lab, texts)
     print(f"restored {', '.join(sorted(texts))} of {lab}/ from {shown(folder)}")
     return 0

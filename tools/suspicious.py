@@ -8,6 +8,9 @@
 Prints one block per submission with the lines that deserve a look: calls that end the process
 (exit, _Exit, quick_exit, abort), reads of /proc or of paths outside the lab (solutions/, "../",
 absolute includes), GoogleTest's names and environment (GTEST_, gtest, TEST_PREMATURE_EXIT_FILE),
+the traces of forging the test record (its files, the harness's seal and key, code that runs before
+main or reads its own memory: .preinit_array, ifunc, constructor attributes, /proc/self/mem,
+process_vm_readv, dlsym), C functions of its own that may replace the C library's (extern "C"),
 and the process tricks the grader contains (setsid, daemon, setrlimit, kill(-1)). Lines that the
 skeleton has too are left out; nothing is printed for a submission with none. A note is not a
 verdict: lab04's client forks and exits by design.
@@ -25,6 +28,13 @@ PATTERNS = [
     (r"\"/(?!proc\b)[\w.-]+/", "an absolute path"),
     (r"#\s*include\s*[<\"](/|\.\.)", "includes a file outside the kit's headers"),
     (r"GTEST_|gtest|TEST_PREMATURE_EXIT_FILE|testing::", "GoogleTest's names or environment"),
+    (
+        r"record\.json|\.seal\b|record_seal|kRecordKeyFd|kit-key|preinit_array|ifunc|"
+        r"__attribute__\s*\(\(\s*(constructor|section)|gnu::(constructor|section)|"
+        r"/proc/self/(mem|maps)|process_vm_|dlsym",
+        "the test record",
+    ),
+    (r"extern\s+\"C\"", "a C function of its own (it may replace the C library's)"),
     (r"\b(setsid|daemon|setrlimit|prctl|ptrace)\s*\(", "a process trick"),
     (r"\bkill\s*\(\s*-", "signals a process group or every process"),
     (r"getenv\s*\(", "reads the environment"),

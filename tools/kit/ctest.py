@@ -2,20 +2,24 @@
 
 run_cases() runs tests of a student's build one process each, contained (kit/sandbox.py), and
 counts a test as passed only when GoogleTest itself recorded it as passed (its JSON record, its
-premature-exit file, then the exit status): what the grader trusts. run() runs the tests whose
-CTest name matches a regex and reads CTest's JUnit report (exit statuses: for the kit's own code);
-must_fail() runs the must-fail tests of a mutant and stops as soon as one passes.
+premature-exit file, then the exit status) and the test harness sealed that record with the key
+the grader gave that one process (testkit/record_seal.h): what the grader trusts. run() runs the
+tests whose CTest name matches a regex and reads CTest's JUnit report (exit statuses: for the kit's
+own code); must_fail() runs the must-fail tests of a mutant and stops as soon as one passes.
 """
 from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import hashlib
+import hmac
 import json
 import os
 import pwd
 import shutil
 import pathlib
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -186,7 +190,10 @@ def graded_name(listed_name: str) -> str:
 
 SANDBOX = pathlib.Path(__file__).resolve().parent / "sandbox.py"
 OUTPUT_HEAD, OUTPUT_TAIL = 48 << 10, 16 << 10  # the bytes of a test's output a report keeps
+DISK_MIB = 256  # kit/sandbox.py DISK_BYTES, in MiB (what one test may write in all)
 EARLY = "EARLY EXIT:"
+TAMPERED = "TAMPERED:"
+RECORD, SEAL, PREMATURE = "record.json", "record.json.seal", "premature"
 # The environment a test gets: what the testkit reads, nothing of the grader's (no paths of the kit,
 # of the submissions, or of the instructor's home).
 PASSED_ON = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TIMEOUT_SCALE", "NO_COLOR"}
@@ -276,6 +283,22 @@ def recorded(record: pathlib.Path, test: str) -> str | None:
     return PASSED if case.get("result") == "COMPLETED" else None
 
 
+def sealed(folder: pathlib.Path, test: str, key: str) -> str | None:
+    """The result the test harness sealed for `test` (PASSED, FAILED, SKIPPED), if the seal is
+    there and is the HMAC, under this run's key, of that result and of the record's bytes as they
+    are now; else None (no seal, another test's, or the record changed after it was sealed)."""
+    try:
+        ran, verdict, mac = (folder / "w" / SEAL).read_text().rstrip("\n").split("\t")
+        record = (folder / "w" / RECORD).read_bytes()
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    message = f"{ran}\n{verdict}\n".encode() + record
+    expected = hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+    if ran != test or not hmac.compare_digest(expected, mac):
+        return None
+    return {"passed": PASSED, "failed": FAILED, "skipped": SKIPPED}.get(verdict)
+
+
 def _signal_name(number: int) -> str:
     try:
         return signal.Signals(number).name
@@ -283,16 +306,24 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def judge(folder: pathlib.Path, case: Case) -> tuple[str, str]:
+def judge(folder: pathlib.Path, case: Case, key: str = "") -> tuple[str, str]:
     """(status, the grader's note) of a finished run: passed only if GoogleTest's record says this
-    test passed, its premature-exit file is gone and the process then exited 0."""
+    test passed, its premature-exit file is gone, the process then exited 0 and (with a `key`) the
+    harness sealed that record with it."""
     try:
         status = json.loads((folder / "status").read_text())
     except (OSError, ValueError):
         status = {"exit": None, "signal": None, "swept": 0, "timed_out": False}
-    verdict = recorded(folder / "w" / "record.json", case.test)
-    premature = (folder / "w" / "premature").exists()
+    verdict = recorded(folder / "w" / RECORD, case.test)
+    premature = (folder / "w" / PREMATURE).exists()
     notes = []
+    disk = status.get("disk") or {}
+    if disk.get("full"):
+        notes.append(
+            f"GRADER: the test's files reached the disk quota ({DISK_MIB} MiB in all; it had "
+            f"written {disk.get('bytes', 0) / (1 << 20):.0f} MiB when it was stopped): "
+            "a test may write no more."
+        )
     if status.get("swept"):
         notes.append(
             f"GRADER: {status['swept']} process(es) started during the test were still running "
@@ -331,6 +362,14 @@ def judge(folder: pathlib.Path, case: Case) -> tuple[str, str]:
         return FAILED, "\n".join(notes)
     if verdict == PASSED and (status.get("exit") != 0 or status.get("signal")):
         notes.insert(0, f"GRADER: the test passed, but then the test process failed ({how}).")
+        return FAILED, "\n".join(notes)
+    if key and sealed(folder, case.test, key) != verdict:
+        notes.insert(
+            0,
+            f"{TAMPERED} the program under test tampered with the test record of {case.test}: "
+            "GoogleTest's record of it is not the one the test harness sealed (written or "
+            "changed by other code, or never sealed). The test fails; your instructor sees why.",
+        )
         return FAILED, "\n".join(notes)
     return verdict, "\n".join(notes)
 
@@ -399,19 +438,21 @@ def run_case(case: Case, base: pathlib.Path, sandbox: Sandbox, servers: _Servers
         work.mkdir(mode=0o700)
         # GoogleTest deletes this file when RUN_ALL_TESTS returns: if it is still here, the
         # process ended before that (made by the grader, so that an exit before main counts too).
-        (work / "premature").write_text("")
+        (work / PREMATURE).write_text("")
         if sandbox.user:
             account = pwd.getpwnam(sandbox.user)
-            for path in (work, work / "premature"):
+            for path in (work, work / PREMATURE):
                 os.chown(path, account.pw_uid, account.pw_gid)
         command = [
             str(case.binary),
             f"--gtest_filter={case.test}",
-            f"--gtest_output=json:{work / 'record.json'}",
+            f"--gtest_output=json:{work / RECORD}",
             "--gtest_color=no",
         ]
         env = {k: v for k, v in os.environ.items() if k in PASSED_ON or k.startswith(KIT_PREFIXES)}
-        env.update(dict(case.env), TEST_PREMATURE_EXIT_FILE=str(work / "premature"))
+        env.update(dict(case.env), TEST_PREMATURE_EXIT_FILE=str(work / PREMATURE))
+        # A fresh key for this one process: only the sandbox and the grader know it.
+        key = secrets.token_hex(32)
         start = time.monotonic()
         servers.run(
             {
@@ -421,13 +462,15 @@ def run_case(case: Case, base: pathlib.Path, sandbox: Sandbox, servers: _Servers
                 "user": sandbox.user,
                 "netns": sandbox.netns,
                 "timeout": sandbox.timeout,
+                "key": key,
+                "keep": [RECORD, SEAL, PREMATURE],
             }
         )
         seconds = time.monotonic() - start
-        status, note = judge(folder, case)
+        status, note = judge(folder, case, key)
         output = _bounded(folder / "output")
         if note:
-            early = note.startswith(EARLY)
+            early = note.startswith((EARLY, TAMPERED))
             output = (note + "\n" + output) if early else (output + "\n" + note + "\n")
         return CaseResult(case.name, status, output, seconds)
     finally:
