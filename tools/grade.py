@@ -295,6 +295,7 @@ def shown_cause(key: str) -> str:
         ("cause.todo", r"TODO not done yet: (?P<name>.+)"),
         ("cause.signal", r"the program was killed by signal (?P<signal>\S+)"),
         ("cause.early", r"the program under test ended the test process early"),
+        ("cause.tampered", r"the program under test tampered with the test record"),
         ("cause.silent", r"the test printed nothing"),
         ("lab.unbuilt.key", r"(?P<lab>\S+) does not build"),
     ):
