@@ -74,43 +74,54 @@ for tool in check.sh grade_all.sh gradescope.sh gradescope_e2e.sh mutants.py hos
 done
 echo "student edition of epoll-chat-labs: labs ${labs[*]}; solutions: ${solutions[*]:-none}" >"$out/.student-edition"
 # The README is the student's: the released labs only, none of the instructor's sections or
-# commands, and no `make demo` before lab05 (the demo is lab05's chat room).
-python3 - "$out/README.md" "${labs[*]}" "${solutions[*]:-none}" <<'PY'
+# commands, and no `make demo` before lab05 (the demo is lab05's chat room). Its Chinese
+# translation loses the same sections: its headings correspond one to one with the English ones.
+python3 - "$out/README.md" "$out/README.zh-CN.md" "${labs[*]}" "${solutions[*]:-none}" <<'PY'
+import os
 import re
 import sys
 
-path, labs, solutions = sys.argv[1], sys.argv[2].split(), sys.argv[3]
-text = open(path).read()
+english, chinese, labs, solutions = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4]
 instructor = ("make check", "make fresh-check", "grade-all", "gradescope", "make release",
               "make mutants", "make skeletons", "busy-check", "make bench", "make format")
-sections = re.split(r"(?m)^(?=## )", text)
-kept = []
-for section in sections:
-    title = section.splitlines()[0] if section else ""
-    if title in ("## How an instructor works", "## Timings", "## Layout"):
+dropped_titles = ("## How an instructor works", "## Timings", "## Layout")
+
+
+def sections(text):
+    return re.split(r"(?m)^(?=## )", text)
+
+
+# Which sections go, by position: the same positions in both languages.
+dropped = {i for i, section in enumerate(sections(open(english).read()))
+           if section.splitlines()[:1] and section.splitlines()[0] in dropped_titles}
+banners = {
+    english: f"> **Student edition**: labs {', '.join(labs)}; solutions released: {solutions}. Your\n"
+    "> instructor adds the next labs and the solutions of past deadlines as the course goes on.\n\n",
+    chinese: f"> <b>学生版</b>：实验 {'、'.join(labs)}；已发布的参考答案：{'暂无' if solutions == 'none' else '、'.join(solutions.split())}。"
+    "随着课程进行，你的老师会加入后面的实验和已过截止时间的参考答案。\n\n",
+}
+for path in (english, chinese):
+    if not os.path.exists(path):
         continue
-    lines = []
-    for line in section.splitlines():
-        row = re.match(r"\| \[(lab0\d_\w+)\]", line)
-        if row and row.group(1) not in labs:
-            continue  # a lab this edition does not have yet
-        if line.startswith("|") and any(command in line for command in instructor):
+    kept = []
+    for index, section in enumerate(sections(open(path).read())):
+        if index in dropped:
             continue
-        if line.startswith("make demo") and "lab05_full_chat" not in labs:
-            continue
-        lines.append(line)
-    kept.append("\n".join(lines) + "\n")
-text = "".join(kept)
-text = text.replace(
-    "`make fresh-check` proves the three lines above on a\nfreshly made minimal Debian 12 (see Timings). `make check` runs the kit's whole self-test.",
-    "",
-)
-banner = (
-    f"> **Student edition**: labs {', '.join(labs)}; solutions released: {solutions}. Your\n"
-    "> instructor adds the next labs and the solutions of past deadlines as the course goes on.\n\n"
-)
-title, rest = text.split("\n", 1)
-open(path, "w").write(title + "\n\n" + banner + rest.lstrip("\n"))
+        lines = []
+        for line in section.splitlines():
+            row = re.match(r"\| \[(lab0\d_\w+)\]", line)
+            if row and row.group(1) not in labs:
+                continue  # a lab this edition does not have yet
+            if line.startswith("|") and any(command in line for command in instructor):
+                continue
+            if line.startswith("make demo") and "lab05_full_chat" not in labs:
+                continue
+            lines.append(line)
+        kept.append("\n".join(lines) + "\n")
+    # The sentences on proving the quick start on a fresh machine and on make check: instructor's.
+    text = re.sub(r" ?`make fresh-check` [^|]*?(self-test\.|自检。)", "", "".join(kept), flags=re.S)
+    title, rest = text.split("\n", 1)
+    open(path, "w").write(title + "\n\n" + banners[path] + rest.lstrip("\n"))
 PY
 
 # 2. The reference libraries of earlier labs whose solutions stay private, compiled here.
