@@ -4,7 +4,8 @@
 #   1. Release lab01 and lab02 with no solution: lab01's reference goes out compiled (prebuilt/).
 #   2. No run of three code lines of an unreleased solution region (solutions/<lab>/*, between
 #      BEGIN and END SOLUTION) appears in any file of the edition, whitespace aside, and no
-#      instructor tool (mutants, hostile suite, CI, batch grading) is in it.
+#      instructor tool (mutants, hostile suite, CI, batch grading) is in it, nor an instructor's
+#      command or an unreleased lab in its README, English or Chinese.
 #   3. In the edition, lab02 built as a student would (STACK=solutions: it links lab01's prebuilt
 #      reference), with the reference lab02 files dropped into the lab folder, passes every test;
 #      the edition's walkthrough builds (make docs: zero warnings, links checked); instructor
@@ -54,6 +55,12 @@ for path in edition.rglob("*"):
 instructor = ("tools/mutants", "tools/hostile", ".ci", "tools/check.sh", "tools/grade_all.sh")
 instructor += ("solutions/lab01_blocking", "solutions/lab02_nonblocking")
 found += [f"{t}: an instructor's file in the student edition" for t in instructor if (edition / t).exists()]
+for readme in ("README.md", "README.zh-CN.md"):  # the student's README, in both languages
+    text = (edition / readme).read_text()
+    found += [f"{readme}: names {c}" for c in ("make grade-all", "make gradescope", "make mutants")
+              if c in text]
+    found += [f"{readme}: describes {lab}" for lab in ("lab03_epoll_server", "lab05_full_chat")
+              if f"[{lab}]" in text]
 if found:
     print("release: the student edition leaks:\n  " + "\n  ".join(found))
     sys.exit(1)
