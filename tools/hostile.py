@@ -29,9 +29,12 @@ table it prints is the issue's closing note: what each got and what stopped it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import pathlib
+import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -72,14 +75,32 @@ def solution_lines() -> list[str]:
     return [line.strip() for line in lines if line not in skeleton and len(line.strip()) > 30]
 
 
-def leftovers() -> list[str]:
-    """Processes the hostile submissions named kit-hostile-* that are still running."""
+def sandbox_user(build: pathlib.Path) -> str:
+    """The unprivileged user this kit's suite grades as: one of its own per build folder, so that
+    two suites on one machine (two clones, two CI jobs) never share a process limit, and the
+    fork bomb's sweep (a kill of every process of its user) ends only this suite's processes."""
+    return "kithostile-" + hashlib.sha256(str(build).encode()).hexdigest()[:8]
+
+
+def leftovers(user: str) -> list[str]:
+    """Processes the hostile submissions named kit-hostile-* that are still running (as `user`
+    when grading as root: another suite's are not this one's)."""
+    uid = os.getuid()
+    if os.geteuid() == 0:
+        try:
+            uid = pwd.getpwnam(user).pw_uid
+        except KeyError:
+            pass
     found = []
     for entry in os.listdir("/proc"):
         try:
-            if entry.isdigit() and pathlib.Path(f"/proc/{entry}/comm").read_text().startswith(
-                "kit-hostile"
-            ):
+            if not entry.isdigit() or not pathlib.Path(
+                f"/proc/{entry}/comm"
+            ).read_text().startswith("kit-hostile"):
+                continue
+            status = pathlib.Path(f"/proc/{entry}/status").read_text()
+            real = re.search(r"^Uid:\s+(\d+)", status, re.M)
+            if real and int(real.group(1)) == uid:
                 found.append(entry)
         except OSError:
             pass
@@ -158,7 +179,7 @@ def main() -> int:
         "BUILD": str(build),
         "JOBS": str(args.jobs),
         # A user of its own: the fork bomb's processes count against no other grading's limit.
-        "KIT_SANDBOX_USER": "kithostile",
+        "KIT_SANDBOX_USER": sandbox_user(build),
         # The staging kit and its build are kept for the next run, and the submissions (the kit's
         # own files) may use a ccache of their own: make check rebuilds only what changed.
         "GRADE_ALL_WORK": str(build / "hostile" / "work"),
@@ -228,7 +249,7 @@ def main() -> int:
                 verdict.append(f"the instructor's notes do not say '{what}'")
         table.append((name, got, "ok" if not verdict else "; ".join(verdict), case))
         problems += [f"{name}: {v}" for v in verdict]
-    left = leftovers()
+    left = leftovers(sandbox_user(build))
     if left:
         problems.append(f"processes left after the batch: {', '.join(left)}")
     if not finished:
