@@ -13,7 +13,10 @@ without the work, or wants to break the batch:
                       "notes": [what the instructor's notes must say of it],
                       "report_says": [what its report must say: the grader's own words],
                       "needs_root": true (run only when grading as root),
-                      "tests": globs (instead of TESTS), "stopped_by": ...}
+                      "tests": globs (instead of TESTS),
+                      "budget_s": N (the watchdog's seconds per test, instead of BUDGET_S),
+                      "backstop_s": N (the sandbox's seconds per test, instead of 600),
+                      "stopped_by": ...}
     net.cpp.append   code added at the end of net.cpp (static initializers, mostly);
                      "@SUBMISSIONS@" stands for the submissions folder
 
@@ -28,9 +31,12 @@ table it prints is the issue's closing note: what each got and what stopped it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import pathlib
+import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -40,6 +46,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 CASES = ROOT / "tools" / "hostile"
 LAB = "lab01_blocking"
 TESTS = "ListenTcp.*,EchoServer.EchoesOneByte"
+# The watchdog's budget per test (KIT_TEST_BUDGET_S): the honest submissions pass well within it on
+# a busy machine. A case that is meant to run into its limits (a fork bomb) sets shorter ones, the
+# budget and the sandbox's backstop: what it shows is that they stop it and its sweep leaves
+# nothing, not how late, and it holds both cores while it runs.
+BUDGET_S = 5
 BATCH_TIMEOUT_S = 900
 
 
@@ -66,14 +77,32 @@ def solution_lines() -> list[str]:
     return [line.strip() for line in lines if line not in skeleton and len(line.strip()) > 30]
 
 
-def leftovers() -> list[str]:
-    """Processes the hostile submissions named kit-hostile-* that are still running."""
+def sandbox_user(build: pathlib.Path) -> str:
+    """The unprivileged user this kit's suite grades as: one of its own per build folder, so that
+    two suites on one machine (two clones, two CI jobs) never share a process limit, and the
+    fork bomb's sweep (a kill of every process of its user) ends only this suite's processes."""
+    return "kithostile-" + hashlib.sha256(str(build).encode()).hexdigest()[:8]
+
+
+def leftovers(user: str) -> list[str]:
+    """Processes the hostile submissions named kit-hostile-* that are still running (as `user`
+    when grading as root: another suite's are not this one's)."""
+    uid = os.getuid()
+    if os.geteuid() == 0:
+        try:
+            uid = pwd.getpwnam(user).pw_uid
+        except KeyError:
+            pass
     found = []
     for entry in os.listdir("/proc"):
         try:
-            if entry.isdigit() and pathlib.Path(f"/proc/{entry}/comm").read_text().startswith(
-                "kit-hostile"
-            ):
+            if not entry.isdigit() or not pathlib.Path(
+                f"/proc/{entry}/comm"
+            ).read_text().startswith("kit-hostile"):
+                continue
+            status = pathlib.Path(f"/proc/{entry}/status").read_text()
+            real = re.search(r"^Uid:\s+(\d+)", status, re.M)
+            if real and int(real.group(1)) == uid:
                 found.append(entry)
         except OSError:
             pass
@@ -122,11 +151,16 @@ def main() -> int:
             continue
         cases[folder.name] = (folder, case)
 
-    # One batch per set of tests: most cases share TESTS; a case that costs a test's whole budget
-    # (a fork bomb, endless output) names fewer tests of its own in case.json.
-    batches: dict[str, list[str]] = {}
+    # One batch per set of tests and budget: most cases share TESTS; a case that costs a test's
+    # whole budget (a fork bomb, endless output) names fewer tests of its own in case.json.
+    batches: dict[tuple[str, int, int], list[str]] = {}
     for name, (folder, case) in cases.items():
-        batches.setdefault(case.get("tests", TESTS), []).append(name)
+        key = (
+            case.get("tests", TESTS),
+            int(case.get("budget_s", BUDGET_S)),
+            int(case.get("backstop_s", 0)),
+        )
+        batches.setdefault(key, []).append(name)
     where: dict[str, pathlib.Path] = {}
     for index, (tests, names) in enumerate(batches.items()):
         folder_of_batch = build / "hostile" / ("submissions" + (f"-{index}" if index else ""))
@@ -146,21 +180,23 @@ def main() -> int:
         **os.environ,
         "BUILD": str(build),
         "JOBS": str(args.jobs),
-        "KIT_TEST_BUDGET_S": "5",
         # A user of its own: the fork bomb's processes count against no other grading's limit.
-        "KIT_SANDBOX_USER": "kithostile",
+        "KIT_SANDBOX_USER": sandbox_user(build),
         # The staging kit and its build are kept for the next run, and the submissions (the kit's
         # own files) may use a ccache of their own: make check rebuilds only what changed.
         "GRADE_ALL_WORK": str(build / "hostile" / "work"),
         "GRADE_ALL_CCACHE": str(build / "hostile" / "ccache"),
     }
     finished, log, notes = True, "", ""
-    for tests, names in batches.items():
+    for (tests, budget, backstop), names in batches.items():
         folder_of_batch = where[names[0]]
+        limits = {"KIT_TEST_BUDGET_S": str(budget)}
+        if backstop:
+            limits["KIT_SANDBOX_BACKSTOP_S"] = str(backstop)
         try:
             batch = subprocess.run(
                 ["bash", str(ROOT / "tools" / "grade_all.sh"), str(folder_of_batch), LAB, tests],
-                env=env,
+                env={**env, **limits},
                 capture_output=True,
                 text=True,
                 timeout=BATCH_TIMEOUT_S,
@@ -222,7 +258,7 @@ def main() -> int:
         shown = [line.strip() for line in outputs.splitlines() if line.strip().startswith("FILLED")]
         table.append((name, got, "ok" if not verdict else "; ".join(verdict), case, shown[:2]))
         problems += [f"{name}: {v}" for v in verdict]
-    left = leftovers()
+    left = leftovers(sandbox_user(build))
     if left:
         problems.append(f"processes left after the batch: {', '.join(left)}")
     if not finished:

@@ -5,7 +5,8 @@ counts a test as passed only when GoogleTest itself recorded it as passed (its J
 premature-exit file, then the exit status) and the test harness sealed that record with the key
 the grader gave that one process (testkit/record_seal.h): what the grader trusts. run() runs the
 tests whose CTest name matches a regex and reads CTest's JUnit report (exit statuses: for the kit's
-own code); must_fail() runs the must-fail tests of a mutant and stops as soon as one passes.
+own code); must_fail() runs the must-fail tests of a mutant and stops as soon as one passes
+(must_fail_directly() the same, without a CTest process, from commands()).
 """
 from __future__ import annotations
 
@@ -145,6 +146,119 @@ def must_fail(build: pathlib.Path, names: list[str], jobs: int) -> tuple[set[str
     return failed, passed
 
 
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """How CTest runs one test: its command line, folder, added environment, backstop and the
+    output that marks it skipped (SKIP_REGULAR_EXPRESSION)."""
+
+    argv: tuple[str, ...]
+    cwd: str
+    env: tuple[tuple[str, str], ...]
+    timeout: float
+    skip: tuple[str, ...]
+
+
+def commands(build: pathlib.Path) -> dict[str, Command]:
+    """{CTest name: how CTest runs it} of every test of `build` (ctest --show-only=json-v1).
+
+    The mutant runner starts a mutant's must-fail tests itself from these: one CTest process per
+    mutant cost as much CPU as its tests (CTest reads every test's definition to run two)."""
+    out = subprocess.run(
+        ["ctest", "--test-dir", str(build), "--show-only=json-v1"],
+        capture_output=True,
+        text=True,
+    )
+    found = {}
+    for test in json.loads(out.stdout or "{}").get("tests", []):
+        if "command" not in test:
+            continue  # a placeholder for a test binary that was not built: not a test to run
+        props = {p["name"]: p["value"] for p in test.get("properties", [])}
+        unknown = set(props) - {
+            "ENVIRONMENT",
+            "SKIP_REGULAR_EXPRESSION",
+            "TIMEOUT",
+            "WORKING_DIRECTORY",
+        }
+        if unknown:
+            raise RuntimeError(
+                f"{test['name']}: CTest properties the runner does not know: {unknown}"
+            )
+        env = tuple(tuple(item.split("=", 1)) for item in props.get("ENVIRONMENT", []))
+        found[test["name"]] = Command(
+            tuple(test["command"]),
+            props.get("WORKING_DIRECTORY", str(build)),
+            env,
+            float(props.get("TIMEOUT", 1500)),
+            tuple(props.get("SKIP_REGULAR_EXPRESSION", [])),
+        )
+    return found
+
+
+def must_fail_directly(tests: dict[str, Command]) -> tuple[set[str], set[str]]:
+    """Run the tests side by side as CTest would (its pass, fail and skip rules: exit status 0 and
+    no skip mark passes, a skip mark skips, any other end fails, the backstop included), each
+    expected to fail; stop as soon as one passes (the others are killed).
+
+    Returns (the tests that failed, the tests that passed)."""
+    failed: set[str] = set()
+    passed: set[str] = set()
+    lock = threading.Lock()
+    running: dict[str, subprocess.Popen] = {}
+
+    def one(name: str) -> None:
+        command = tests[name]
+        with tempfile.TemporaryFile() as output:
+            with lock:
+                if passed:
+                    return
+                try:
+                    proc = subprocess.Popen(
+                        command.argv,
+                        cwd=command.cwd,
+                        env={**os.environ, **dict(command.env)},
+                        stdin=subprocess.DEVNULL,
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                except OSError:
+                    return  # not run: neither failed nor passed
+                running[name] = proc
+            try:
+                proc.wait(timeout=command.timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                proc.wait()
+            output.seek(0)
+            text = output.read().decode(errors="replace")
+        with lock:
+            del running[name]
+            if any(re.search(pattern, text) for pattern in command.skip):
+                return
+            if proc.returncode == 0:
+                passed.add(name)
+                # One passing test already means the mistake got through: end the others. The
+                # testkit's child processes die with their test (PR_SET_PDEATHSIG).
+                for other in running.values():
+                    _kill_group(other)
+            elif not passed:
+                failed.add(name)
+
+    threads = [threading.Thread(target=one, args=(name,)) for name in tests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failed, passed
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def listed(build: pathlib.Path) -> set[str]:
     """Every test name CTest knows in `build`."""
     out = subprocess.run(["ctest", "--test-dir", str(build), "-N"], capture_output=True, text=True)
@@ -227,9 +341,15 @@ class Sandbox:
 
 def default_sandbox() -> Sandbox:
     """As root: the unprivileged user KIT_SANDBOX_USER (default kitgrader, created if missing;
-    nobody if it cannot be) and a loopback-only network. Otherwise: as the user who grades."""
+    nobody if it cannot be) and a loopback-only network. Otherwise: as the user who grades.
+
+    KIT_SANDBOX_BACKSTOP_S sets the backstop (default 600 s). The hostile suite shortens it for a
+    fork bomb: the testkit's watchdog is a thread of the bombing process, and the scheduler shares
+    that process's CPU among its hundreds of copies, so the watchdog may run only after minutes;
+    the sandbox runs apart from them and stops the test on time."""
+    backstop = float(os.environ.get("KIT_SANDBOX_BACKSTOP_S") or Sandbox.timeout)
     if os.geteuid() != 0:
-        return Sandbox()
+        return Sandbox(timeout=backstop)
     user = os.environ.get("KIT_SANDBOX_USER", "kitgrader")
     try:
         pwd.getpwnam(user)
@@ -241,7 +361,7 @@ def default_sandbox() -> Sandbox:
         )
         if made.returncode != 0:
             user = "nobody"
-    return Sandbox(user=user, netns=True)
+    return Sandbox(user=user, netns=True, timeout=backstop)
 
 
 def _bounded(path: pathlib.Path) -> str:
