@@ -17,6 +17,7 @@
 
 #include "common/fd.h"
 #include "testkit/deadline.h"
+#include "testkit/non_copyable.h"
 
 namespace testkit {
 
@@ -58,14 +59,12 @@ struct SpawnOptions {
 /// (PR_SET_PDEATHSIG), and the testkit's watchdog kills every live group before a hung test ends.
 /// stdout and stderr are read all the time by a background thread, so a chatty program never
 /// blocks on a full pipe; the test reads them line by line or whole.
-class ChildProcess {
+class ChildProcess : NonCopyable {
 public:
     /// @brief Start @p program with @p args. @throws Failure, naming the call that failed and its
     /// \man{errno,3} text, if it cannot be started (every fd opened on the way is closed again).
     ChildProcess(std::string program, std::vector<std::string> args, SpawnOptions options = {});
     ~ChildProcess();
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
 
     /// @brief Wait for the program's first stdout line, `listening on ADDR:PORT`, and return PORT.
     /// @throws Failure naming what went wrong: another first line, an early exit (with its code or

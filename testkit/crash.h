@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "testkit/non_copyable.h"
+
 namespace testkit {
 
 /// @brief Prepare the crash message for test @p test_name (kit_main.cpp calls it when each test
@@ -21,12 +23,10 @@ void report_crash_on(int signal);
 /// otherwise ignores SIGPIPE, so that a server closing first does not kill the test.
 ///
 /// For the unit tests of a send function: the function under test must return a status instead.
-class FatalSigpipe {
+class FatalSigpipe : NonCopyable {
 public:
     FatalSigpipe();
     ~FatalSigpipe() { restore(); }
-    FatalSigpipe(const FatalSigpipe&) = delete;
-    FatalSigpipe& operator=(const FatalSigpipe&) = delete;
 
     /// @brief Ignore SIGPIPE again (the destructor does it too).
     void restore();

@@ -11,6 +11,7 @@
 
 #include "common/fd.h"
 #include "testkit/deadline.h"
+#include "testkit/non_copyable.h"
 
 namespace testkit {
 
@@ -32,14 +33,12 @@ namespace testkit {
 /// client.close_stdin();
 /// EXPECT_EQ(server.wait_for_eof(), "hello\n");  // exactly these bytes, then the client closed
 /// @endcode
-class FakeServer {
+class FakeServer : NonCopyable {
 public:
     /// @brief Listen on 127.0.0.1 on a free port. @throws Failure if that fails.
     FakeServer();
     /// @brief Stops the reader thread and closes everything (the client sees EOF or a reset).
     ~FakeServer();
-    FakeServer(const FakeServer&) = delete;
-    FakeServer& operator=(const FakeServer&) = delete;
 
     /// @brief The port clients connect to.
     [[nodiscard]] std::uint16_t port() const { return port_; }

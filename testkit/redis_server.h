@@ -7,6 +7,7 @@
 #include <string>
 
 #include "testkit/child_process.h"
+#include "testkit/non_copyable.h"
 
 namespace testkit {
 
@@ -16,7 +17,7 @@ namespace testkit {
 /// pick, none to collide with a neighbour's), keeps nothing on disk (`--save "" --appendonly
 /// no`), and is ready once it says so on stdout and answers a PING on its socket. The destructor
 /// kills it (the ChildProcess reaps it) and removes the folder.
-class RedisServer {
+class RedisServer : NonCopyable {
 public:
     /// @brief True if a `redis-server` program is on the PATH.
     static bool installed();
@@ -26,8 +27,6 @@ public:
     /// @brief Start it and wait until it answers. @throws Failure if it does not, in time.
     RedisServer();
     ~RedisServer();
-    RedisServer(const RedisServer&) = delete;
-    RedisServer& operator=(const RedisServer&) = delete;
 
     /// @brief The path of its unix socket: what `chat_server --redis` takes.
     [[nodiscard]] const std::string& socket_path() const { return socket_; }

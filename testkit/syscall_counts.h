@@ -47,6 +47,7 @@ struct shortio_counts {
 #include <vector>
 
 #include "testkit/child_process.h"
+#include "testkit/non_copyable.h"
 
 namespace testkit {
 
@@ -64,13 +65,11 @@ namespace testkit {
 /// Owns the file: it is created empty by the constructor, filled by the library when the program
 /// starts, and removed by the destructor. Every program started with this object's environment
 /// adds to the same counters; use one SyscallCounts per program to tell them apart.
-class SyscallCounts {
+class SyscallCounts : NonCopyable {
 public:
     /// @brief Create an empty counts file in $TMPDIR (or /tmp). @throws Failure if it cannot.
     SyscallCounts();
     ~SyscallCounts();
-    SyscallCounts(const SyscallCounts&) = delete;
-    SyscallCounts& operator=(const SyscallCounts&) = delete;
 
     /// @brief The "NAME=value" entries that preload the library and make it count into this file:
     /// LD_PRELOAD, SHORTIO_COUNTS, ASAN_OPTIONS, and either SHORTIO_SEED (with @p inject: the

@@ -3,39 +3,56 @@
 // here so that a change to the given files cannot break the protocol unnoticed.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 #include "lab03_epoll_server/protocol.h"
 #include "lab05_full_chat/command_line.h"
 #include "lab05_full_chat/nick_rules.h"
 #include "lab05_full_chat/room_protocol.h"
 
+namespace {
+
+// A text and the two parts a helper that cuts it must give: split_command's name and arguments,
+// first_word's word and rest (each helper answers with a struct of two string_views).
+struct Cut {
+    std::string_view text;
+    std::string_view first;
+    std::string_view rest;
+};
+
+// Check that @p cut gives each of @p cases its two parts; a failure names the text it cut.
+template <typename Helper>
+void expect_cuts(Helper cut, std::initializer_list<Cut> cases)
+{
+    for (const Cut& c : cases) {
+        const auto [first, rest] = cut(c.text);
+        EXPECT_EQ(first, c.first) << "cutting '" << c.text << "'";
+        EXPECT_EQ(rest, c.rest) << "cutting '" << c.text << "'";
+    }
+}
+
+}  // namespace
+
 TEST(CommandLineHelpers, SplitCommandCutsTheNameAtTheFirstSpace)
 {
-    const auto split = [](std::string_view line) {
-        const room::CommandLine c = room::split_command(line);
-        return std::string(c.name) + "|" + std::string(c.args);
-    };
-    EXPECT_EQ(split("/who"), "who|");
-    EXPECT_EQ(split("/nick bob"), "nick|bob");
-    EXPECT_EQ(split("/nick   bob  "), "nick|bob  ");
-    EXPECT_EQ(split("/msg bob hi  there"), "msg|bob hi  there");
-    EXPECT_EQ(split("/"), "|");
-    EXPECT_EQ(split("/ nick"), "|nick");
-    EXPECT_EQ(split("/nickbob"), "nickbob|");
+    expect_cuts(room::split_command, {{"/who", "who", ""},
+                                      {"/nick bob", "nick", "bob"},
+                                      {"/nick   bob  ", "nick", "bob  "},
+                                      {"/msg bob hi  there", "msg", "bob hi  there"},
+                                      {"/", "", ""},
+                                      {"/ nick", "", "nick"},
+                                      {"/nickbob", "nickbob", ""}});
 }
 
 TEST(CommandLineHelpers, FirstWordSkipsSpacesAndKeepsTheRest)
 {
-    const auto cut = [](std::string_view text) {
-        const room::Word w = room::first_word(text);
-        return std::string(w.word) + "|" + std::string(w.rest);
-    };
-    EXPECT_EQ(cut(""), "|");
-    EXPECT_EQ(cut("   "), "|");
-    EXPECT_EQ(cut("bob"), "bob|");
-    EXPECT_EQ(cut("bob "), "bob|");
-    EXPECT_EQ(cut("  bob   see  you "), "bob|see  you ");
+    expect_cuts(room::first_word, {{"", "", ""},
+                                   {"   ", "", ""},
+                                   {"bob", "bob", ""},
+                                   {"bob ", "bob", ""},
+                                   {"  bob   see  you ", "bob", "see  you "}});
 }
 
 TEST(CommandLineHelpers, TrimSpacesOnlyDropsOuterSpaces)

@@ -74,6 +74,20 @@ std::vector<std::string> await(LineClient& client, const std::string& wanted,
     }
 }
 
+// @p client sends @p line and reads until @p answer comes: a command and what its server answers.
+void ask(LineClient& client, const std::string& line, const std::string& answer)
+{
+    client.send_line(line);
+    await(client, answer);
+}
+
+// Each of @p clients (on any server) reads until @p wanted comes: a line the whole room hears.
+void await_each(const std::vector<LineClient*>& clients, const std::string& wanted)
+{
+    for (LineClient* client : clients)
+        await(*client, wanted);
+}
+
 // A member joins @p server and takes the name @p nick; @p others (on any server) see both.
 LineClient member(const FedServer& server, const std::string& nick,
                   std::vector<LineClient*> others = {})
@@ -87,12 +101,20 @@ LineClient member(const FedServer& server, const std::string& nick,
     }
     const std::string renamed =
         "* ClientID " + welcome.substr(prefix.size()) + '@' + server.name + " is now " + nick;
-    client.send_line("/nick " + nick);
-    await(client, renamed);
-    for (LineClient* other : others)
-        await(*other, renamed);
+    ask(client, "/nick " + nick, renamed);
+    await_each(others, renamed);
     return client;
 }
+
+// The opening that several tests share: servers a and b of one federation, ann a member of a
+// and ben of b, each having heard the other take a name. Such a test opens with
+// `auto [redis, a, b, ann, ben] = AnnAndBen();` and uses the parts by these names.
+struct AnnAndBen {
+    testkit::RedisServer redis;
+    FedServer a{redis, "a"}, b{redis, "b"};
+    LineClient ann = member(a, "ann");
+    LineClient ben = member(b, "ben", {&ann});
+};
 
 // The default name of client @p id of @p server: `ClientID <id>@<server>` (README §8.1).
 std::string default_name(const FedServer& server, int id)
@@ -106,8 +128,7 @@ LineClient newcomer(const FedServer& server, int id, std::vector<LineClient*> ot
 {
     LineClient client = LineClient::connect(server.server.port);
     await(client, "Welcome to the chat room! Your chat ID is: Client #" + std::to_string(id));
-    for (LineClient* other : others)
-        await(*other, "* " + default_name(server, id) + " joined");
+    await_each(others, "* " + default_name(server, id) + " joined");
     return client;
 }
 
@@ -194,19 +215,13 @@ BONUS_TEST(Federation, WhoListsTheMembersOfEveryServer, 3,
            "every server, a server that joins late included (README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
-    testkit::RedisServer redis;
-    FedServer a(redis, "a"), b(redis, "b");
-    LineClient ann = member(a, "ann");
-    LineClient ben = member(b, "ben", {&ann});
-    ann.send_line("/who");
-    await(ann, "* in the room (2): ann, ben");
-    ben.send_line("/who");
-    await(ben, "* in the room (2): ben, ann");
+    auto [redis, a, b, ann, ben] = AnnAndBen();
+    ask(ann, "/who", "* in the room (2): ann, ben");
+    ask(ben, "/who", "* in the room (2): ben, ann");
     FedServer c(redis, "c");  // joins late: it learns of ann and ben from their servers' answers
     LineClient cat = member(c, "cat", {&ann, &ben});
     await_who(cat, "* in the room (3): cat, ann, ben");
-    ann.send_line("/who");
-    await(ann, "* in the room (3): ann, ben, cat");
+    ask(ann, "/who", "* in the room (3): ann, ben, cat");
 }
 
 BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 3,
@@ -221,14 +236,11 @@ BONUS_TEST(Federation, NamesAreUniqueAcrossServersAndFreedOnLeaving, 3,
     LineClient other = LineClient::connect(b.server.port);
     await(other, "Welcome to the chat room! Your chat ID is: Client #1");
     await(ann, "* ClientID 1@b joined");
-    other.send_line("/nick ANN");
-    await(other, "error: the name ANN is taken");
+    ask(other, "/nick ANN", "error: the name ANN is taken");
     EXPECT_EQ(redis.ask("GET fed:name:ann"), "$3") << "the claim is not held in Redis";
-    ann.send_line("/quit");
-    await(ann, "* bye");
+    ask(ann, "/quit", "* bye");
     await(other, "* ann left");
-    other.send_line("/nick ann");
-    await(other, "* ClientID 1@b is now ann");
+    ask(other, "/nick ann", "* ClientID 1@b is now ann");
 }
 
 BONUS_TEST(Federation, MsgReachesAMemberOfAnotherServer, 3,
@@ -236,16 +248,11 @@ BONUS_TEST(Federation, MsgReachesAMemberOfAnotherServer, 3,
            "delivered to it alone (README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
-    testkit::RedisServer redis;
-    FedServer a(redis, "a"), b(redis, "b");
-    LineClient ann = member(a, "ann");
-    LineClient ben = member(b, "ben", {&ann});
+    auto [redis, a, b, ann, ben] = AnnAndBen();
     LineClient bob = member(b, "bob", {&ann, &ben});
-    ann.send_line("/msg ben see you at 5");
-    await(ann, "* whispered to ben");
+    ask(ann, "/msg ben see you at 5", "* whispered to ben");
     await(ben, "ann whispers >> see you at 5");
-    ann.send_line("/msg nobody hello");
-    await(ann, "error: no user named nobody");
+    ask(ann, "/msg nobody hello", "error: no user named nobody");
     // bob, on ben's server, heard nothing of it: his next line but notices (one of before he
     // came may still be on its way) is what ann says next.
     ann.send_line("after");
@@ -271,8 +278,7 @@ BONUS_TEST(Federation, AKilledServersMembersLeaveWithinTheTtl, 4,
     b->server.process.wait_for_exit(Duration(10000));
     await(ann, "* ben left", Duration(5 * kTtlMs));
     a.expect_log("federation: server b is gone");
-    ann.send_line("/who");
-    await(ann, "* in the room (1): ann");
+    ask(ann, "/who", "* in the room (1): ann");
     b.reset();
 }
 
@@ -282,18 +288,13 @@ BONUS_TEST(Federation, ServersSurviveARedisRestartAndRejoin, 5,
            "split, reconnects with backoff and rejoins once Redis is back (README §8.3)")
 {
     SKIP_WITHOUT_REDIS();
-    testkit::RedisServer redis;
-    FedServer a(redis, "a"), b(redis, "b");
-    LineClient ann = member(a, "ann");
-    LineClient ben = member(b, "ben", {&ann});
+    auto [redis, a, b, ann, ben] = AnnAndBen();
     redis.kill();
     await(ann, kSplit);
     await(ben, kSplit);
     a.expect_log("federation: room split");
-    ann.send_line("anyone?");
-    await(ann, "There is only one in the chat room!");
-    ann.send_line("/who");
-    await(ann, "* in the room (1): ann");
+    ask(ann, "anyone?", "There is only one in the chat room!");
+    ask(ann, "/who", "* in the room (1): ann");
     redis.start();
     await(ann, kWhole);
     await(ben, kWhole);
@@ -327,26 +328,18 @@ BONUS_TEST(Federation, DefaultNamesAreUniqueAcrossServers, 3,
     await_who(c1, "* in the room (4): ClientID 1@c, ClientID 1@a, ClientID 2@a, ClientID 1@b");
     // A line names its speaker uniquely, on its own server and on the others.
     b1.send_line("hello from b");
-    for (LineClient* other : {&a1, &a2, &c1})
-        await(*other, "ClientID 1@b say >> hello from b");
+    await_each({&a1, &a2, &c1}, "ClientID 1@b say >> hello from b");
     a2.send_line("and from a");
-    for (LineClient* other : {&a1, &b1, &c1})
-        await(*other, "ClientID 2@a say >> and from a");
+    await_each({&a1, &b1, &c1}, "ClientID 2@a say >> and from a");
     // A default name holds a space: /msg cannot address it, on one server as on several.
-    c1.send_line("/msg ClientID 1@b psst");
-    await(c1, "error: no user named ClientID");
+    ask(c1, "/msg ClientID 1@b psst", "error: no user named ClientID");
     // A chosen name, and back: the default name returns with its server's name.
     a2.send_line("/nick ann");
-    for (LineClient* everyone : {&a1, &a2, &b1, &c1})
-        await(*everyone, "* ClientID 2@a is now ann");
-    a2.send_line("/quit");
-    await(a2, "* bye");
-    for (LineClient* other : {&a1, &b1, &c1})
-        await(*other, "* ann left");
-    b1.send_line("/quit");
-    await(b1, "* bye");
-    for (LineClient* other : {&a1, &c1})
-        await(*other, "* ClientID 1@b left");
+    await_each({&a1, &a2, &b1, &c1}, "* ClientID 2@a is now ann");
+    ask(a2, "/quit", "* bye");
+    await_each({&a1, &b1, &c1}, "* ann left");
+    ask(b1, "/quit", "* bye");
+    await_each({&a1, &c1}, "* ClientID 1@b left");
     await_who(c1, "* in the room (2): ClientID 1@c, ClientID 1@a");
 }
 
@@ -382,8 +375,7 @@ BONUS_TEST(Federation, TheLoserOfANameRaceGoesBackToItsDefaultName, 3,
     await_who(a2, "* in the room (3): ClientID 1@a, ClientID 2@a, ClientID 1@b");
     // The loser may choose again; a free name is granted and claimed for it.
     a1.send_line("/nick bobby");
-    for (LineClient* everyone : {&a1, &a2, &b1})
-        await(*everyone, "* ClientID 1@a is now bobby");
+    await_each({&a1, &a2, &b1}, "* ClientID 1@a is now bobby");
     EXPECT_EQ(redis.ask("GET fed:name:bobby"), "$3") << "bobby is not claimed for a's client 1";
 }
 

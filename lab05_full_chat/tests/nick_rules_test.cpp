@@ -1,6 +1,7 @@
 // Unit tests of the name rules (nick_rules.cpp), in the test process.
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "lab05_full_chat/nick_rules.h"
 #include "testkit/failure.h"
@@ -10,19 +11,20 @@ using room::NickVerdict;
 
 namespace {
 
+// Each verdict's name, for the failure messages.
+constexpr std::pair<NickVerdict, const char*> kVerdictNames[] = {
+    {NickVerdict::Ok, "Ok"},
+    {NickVerdict::Missing, "Missing"},
+    {NickVerdict::TooLong, "TooLong"},
+    {NickVerdict::BadCharacters, "BadCharacters"},
+    {NickVerdict::Reserved, "Reserved"},
+};
+
+// The name of @p verdict; "?" for a value that is not a NickVerdict at all.
 const char* to_string(NickVerdict verdict)
 {
-    switch (verdict) {
-        case NickVerdict::Ok:
-            return "Ok";
-        case NickVerdict::Missing:
-            return "Missing";
-        case NickVerdict::TooLong:
-            return "TooLong";
-        case NickVerdict::BadCharacters:
-            return "BadCharacters";
-        case NickVerdict::Reserved:
-            return "Reserved";
+    for (const auto& [known, name] : kVerdictNames) {
+        if (known == verdict) return name;
     }
     return "?";
 }

@@ -104,24 +104,32 @@ static void count_fcntl(int fd, int cmd, void* arg)
     }
 }
 
+/* What fcntl and fcntl64 both do with their variadic part: read the argument from @args as a
+ * pointer-sized word (see above), count the call, and return the argument for the real call. */
+static void* counted_fcntl_arg(int fd, int cmd, va_list args)
+{
+    void* arg = va_arg(args, void*);
+    count_fcntl(fd, cmd, arg);
+    return arg;
+}
+
 SHORTIO_EXPORT int fcntl(int fd, int cmd, ...)
 {
     va_list ap;
     va_start(ap, cmd);
-    void* arg = va_arg(ap, void*);
+    void* arg = counted_fcntl_arg(fd, cmd, ap);
     va_end(ap);
-    count_fcntl(fd, cmd, arg);
     return SHORTIO_REAL(fcntl)(fd, cmd, arg);
 }
 
 SHORTIO_EXPORT int fcntl64(int fd, int cmd, ...)
 {
+    /* A C library without an fcntl64 of its own gets the call as fcntl. */
+    __typeof__(&fcntl64) real = SHORTIO_REAL(fcntl64);
     va_list ap;
     va_start(ap, cmd);
-    void* arg = va_arg(ap, void*);
+    void* arg = counted_fcntl_arg(fd, cmd, ap);
     va_end(ap);
-    count_fcntl(fd, cmd, arg);
-    __typeof__(&fcntl64) real = SHORTIO_REAL(fcntl64);
     return real != NULL ? real(fd, cmd, arg) : SHORTIO_REAL(fcntl)(fd, cmd, arg);
 }
 
