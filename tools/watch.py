@@ -269,7 +269,7 @@ def show_rows(rows: list[grade.Row]) -> None:
             continue
         points = f"{grade.fmt(row.points if row.passed else 0)}/{grade.fmt(row.points)}"
         status = grade.paint("PASS", "32") if row.passed else grade.paint("FAIL", "31")
-        why = "" if row.passed else "  " + grade.cause(row)[:70]
+        why = "" if row.passed else "  " + grade.shown_cause(grade.cause(row))[:70]
         say(f"    {status} {points:>7} {row.name}{why}")
 
 
