@@ -21,6 +21,7 @@ Exit status: 1 if a target did not build.
 
 Ninja's status line ([finished/total], NINJA_STATUS) and Make's ([ 45%]) are both understood.
 --configure configures the tree (`cmake -S . -B DIR CMAKE_ARGS`) with its seconds ticking.
+Its words come from tools/kit/messages.json ("build.*"): Chinese under KIT_LANG=zh.
 """
 from __future__ import annotations
 
@@ -34,9 +35,16 @@ import sys
 import threading
 import time
 
+from kit import i18n
+
 _NINJA = re.compile(r"^\[(\d+)/(\d+)\]")
 _MAKE = re.compile(r"^\[\s*(\d+)%\]")
 PLAIN_EVERY = 2.0  # seconds between two progress lines when the output is not a terminal
+
+
+def seconds_text(seconds: int) -> str:
+    """A status line's ticking seconds (" 3 s"), nothing in the first second."""
+    return i18n.text("build.seconds", seconds=seconds) if seconds else ""
 
 
 def background(target) -> threading.Thread:
@@ -100,7 +108,7 @@ class Ticking:
         start = time.monotonic()
         while True:
             seconds = int(time.monotonic() - start)
-            self.line.show(self.what + (f" {seconds} s" if seconds else ""))
+            self.line.show(self.what + seconds_text(seconds))
             if self.stop.wait(0.5 if self.line.tty else 1.0):
                 return
 
@@ -139,7 +147,7 @@ def build(
             count = f" [{state['percent']}%]"
         else:
             count = ""
-        return f"building {what}{count}" + (f" {seconds} s" if seconds else "")
+        return i18n.text("build.building", what=what) + count + seconds_text(seconds)
 
     if line.tty:
         line.show(status(), force=True)
@@ -185,13 +193,14 @@ def build(
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("".join(lines))
     if code != 0:
-        line.end(f"{what} does not build" + (f" (the compiler's output: {log})" if log else ""))
+        shown = i18n.text("build.failed.log", log=log) if log else ""
+        line.end(i18n.text("build.failed", what=what) + shown)
         return False, state["done"], seconds
     if state["done"] == 0 and state["percent"] < 0 or any("no work to do" in t for t in lines):
-        line.end(f"{what}: up to date")
+        line.end(i18n.text("build.uptodate", what=what))
     else:
-        steps = f"{state['done']} steps, " if state["done"] else ""
-        line.end(f"built {what} ({steps}{seconds:.1f} s)")
+        steps = i18n.text("build.steps", count=state["done"]) if state["done"] else ""
+        line.end(i18n.text("build.built", what=what, steps=steps, seconds=f"{seconds:.1f}"))
     return True, state["done"], seconds
 
 
@@ -200,7 +209,7 @@ def configure(tree: pathlib.Path, args: list[str], what: str) -> bool:
     output in TREE/logs/configure.log, the end of which is shown if it fails."""
     line = Line()
     log = tree / "logs" / "configure.log"
-    with Ticking(line, f"configuring {what}"):
+    with Ticking(line, i18n.text("build.configuring", what=what)):
         done = subprocess.run(
             ["cmake", "-S", ".", "-B", str(tree), *args],
             stdout=subprocess.PIPE,
@@ -211,11 +220,11 @@ def configure(tree: pathlib.Path, args: list[str], what: str) -> bool:
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(done.stdout)
     if done.returncode != 0:
-        line.end(f"configuring {what} failed (cmake's output: {log}):")
+        line.end(i18n.text("build.configure.failed", what=what, log=log))
         for text in done.stdout.splitlines()[-30:]:
             print(f"  {text}")
         return False
-    line.end(f"configured {what}")
+    line.end(i18n.text("build.configured", what=what))
     return True
 
 

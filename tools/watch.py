@@ -18,6 +18,9 @@ Ctrl-C stops it at once, between or in the middle of a build or a test run: ever
 started (the build, the tests, inotifywait) is killed and reaped before it exits; it never changes
 the terminal's settings. --once grades once and exits (no waiting for a save). --tests restricts
 the graded tests, as grade.py --tests does (then no result is kept): for the kit's own tests.
+
+Under KIT_LANG=zh it speaks Chinese: its lines come from tools/kit/messages.json ("watch.*"), the
+grade block from grade.py's own (Chinese) phrases and lessons.
 """
 from __future__ import annotations
 
@@ -41,6 +44,7 @@ import grade
 import progress_build
 import progress_store
 from kit import ctest
+from kit import i18n
 from kit import labs as manifests
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -70,7 +74,7 @@ class Watcher:
         self.folder = folder
         self.events: queue.Queue[str] = queue.Queue()
         self.proc: subprocess.Popen | None = None
-        self.how = "polling"
+        self.how = i18n.text("watch.how.polling")
         if not poll and shutil.which("inotifywait"):
             self.proc = subprocess.Popen(
                 ["inotifywait", "-m", "-q", "-e", "close_write,moved_to", "--format", "%f"]
@@ -79,14 +83,11 @@ class Watcher:
                 stdin=subprocess.DEVNULL,
                 text=True,
             )
-            self.how = "inotify"
+            self.how = i18n.text("watch.how.inotify")
             progress_build.background(self._read)
         else:
             if not poll:
-                say(
-                    "watch: inotifywait is not installed (make setup installs inotify-tools): "
-                    f"looking at the files' times every {POLL_SECONDS:g} s instead"
-                )
+                say(i18n.text("watch.no.inotify", seconds=f"{POLL_SECONDS:g}"))
             self.times = self._times()
             progress_build.background(self._poll)
 
@@ -151,10 +152,9 @@ def tests_of(lab: manifests.Lab, changed: list[str]) -> tuple[list[str], str]:
             chosen += names
     chosen = list(dict.fromkeys(chosen))
     if not chosen:
-        return list(dict.fromkeys(every)), "the unit tests"
-    return chosen, "tests of " + ", ".join(
-        sorted(n for n in changed if n.endswith(".cpp")) or stems
-    )
+        return list(dict.fromkeys(every)), i18n.text("watch.title.unit")
+    files = ", ".join(sorted(n for n in changed if n.endswith(".cpp")) or stems)
+    return chosen, i18n.text("watch.title.of", files=files)
 
 
 def all_tests(tree: pathlib.Path, lab: str) -> list[str]:
@@ -248,7 +248,7 @@ def run_tests(tree: pathlib.Path, lab: str, only: list[str], jobs: int) -> tuple
     data = b"".join(chunks)
     os.waitpid(pid, 0)
     if not data:
-        raise RuntimeError("the tests could not be run (see the error above)")
+        raise RuntimeError(i18n.text("watch.tests.failed"))
     return pickle.loads(data)
 
 
@@ -264,11 +264,12 @@ def mark(lab: str, tree: pathlib.Path, built: bool) -> None:
 def show_rows(rows: list[grade.Row]) -> None:
     for row in rows:
         if row.status == ctest.SKIPPED:
-            say(f"    {grade.paint('skip', '33')} {row.name}: {grade.skip_reason(row.output)}")
+            skip = grade.paint(i18n.text("watch.skip"), "33")
+            say(f"    {skip} {row.name}: {grade.skip_reason(row.output)}")
             continue
         points = f"{grade.fmt(row.points if row.passed else 0)}/{grade.fmt(row.points)}"
         status = grade.paint("PASS", "32") if row.passed else grade.paint("FAIL", "31")
-        why = "" if row.passed else "  " + grade.cause(row)[:70]
+        why = "" if row.passed else "  " + grade.shown_cause(grade.cause(row))[:70]
         say(f"    {status} {points:>7} {row.name}{why}")
 
 
@@ -290,7 +291,7 @@ class Round:
         built, _, _ = progress_build.build(tree, targets, self.args.jobs, log, what)
         mark(lab, tree, built)
         if not built:
-            say(grade.paint(f"{lab} does not build: the compiler says", "1;31"))
+            say(grade.paint(i18n.text("watch.compiler.says", lab=lab), "1;31"))
             for line in grade.build_errors(tree, lab, 25):
                 say(f"  {line}")
         return built
@@ -312,7 +313,7 @@ class Round:
         binaries = grade.test_binaries(tree, lab, False)
         split = bool(first) and all(b.exists() for b in binaries.values())
         if split:
-            if not self.build([f"{lab}-unit"], f"{lab}'s unit tests"):
+            if not self.build([f"{lab}-unit"], i18n.text("watch.build.unit", lab=lab)):
                 return self.not_built(started)
         elif not self.build([lab], lab):
             return self.not_built(started)
@@ -322,23 +323,29 @@ class Round:
         rows: list[grade.Row] = []
         line = progress_build.Line()
         if first:
-            with progress_build.Ticking(line, f"{title}: running {len(first)} unit tests"):
+            running = i18n.text("watch.running.unit", title=title, count=len(first))
+            with progress_build.Ticking(line, running):
                 got, _ = run_tests(tree, lab, first, self.args.test_jobs)
             passed = sum(1 for r in got if r.passed)
-            line.end(f"{title}: {passed}/{len(got)} pass")
+            line.end(i18n.text("watch.unit.passed", title=title, passed=passed, count=len(got)))
             show_rows(got)
             rows += got
-        if split and not self.build([lab], f"the rest of {lab}"):
+        if split and not self.build([lab], i18n.text("watch.build.rest", lab=lab)):
             return self.not_built(started)
         if rest:
-            what = "the other tests" if first else f"the tests of {lab}"
-            with progress_build.Ticking(line, f"{what}: running {len(rest)} tests"):
+            what = i18n.text("watch.other") if first else i18n.text("watch.tests.of", lab=lab)
+            with progress_build.Ticking(
+                line, i18n.text("watch.running", what=what, count=len(rest))
+            ):
                 got, _ = run_tests(tree, lab, rest, self.args.test_jobs)
             passed = sum(1 for r in got if r.passed)
-            twice = (
-                " (black-box tests run twice)" if any(grade.SHORTIO in r.name for r in got) else ""
+            shortio = any(grade.SHORTIO in r.name for r in got)
+            twice = i18n.text("watch.twice") if shortio else ""
+            line.end(
+                i18n.text(
+                    "watch.runs.passed", what=what, passed=passed, count=len(got), twice=twice
+                )
             )
-            line.end(f"{what}: {passed}/{len(got)} test runs pass{twice}")
             rows += got
         order = {name: index for index, name in enumerate(every)}
         for row in rows:  # story order across both runs, as one grade.py run would have them
@@ -355,20 +362,27 @@ class Round:
             shown = tree.relative_to(pathlib.Path.cwd())
         except ValueError:
             shown = tree
+        # The result keeps the build's description in English (make progress reads it); the
+        # student reads it in the current language.
+        said = grade.build_description(tree, False, i18n.language())
         say(
-            grade.paint(f"score: {grade.fmt(score)}/{grade.fmt(total)}", "1")
-            + f" for {lab} ({seconds:.1f} s; graded {shown}/: {described})"
+            grade.paint(
+                i18n.text("watch.score", score=grade.fmt(score), total=grade.fmt(total)), "1"
+            )
+            + i18n.text(
+                "watch.score.for", lab=lab, seconds=f"{seconds:.1f}", tree=shown, described=said
+            )
         )
         if not self.only:
             grade.store_result(pathlib.Path(self.args.store), lab, rows, built, described)
         groups = grade.group_failures(self.lab, rows) if built else []
         if groups:
-            say("first failing:")
+            say(i18n.text("watch.first.failing"))
             grade.print_group(groups[0], quiet=False)
             say(grade.paint(grade.start_here(lab, groups, built), "1"))
-            say(f"stuck? make hint LAB={lab}    every test: make test LAB={lab} VERBOSE=1")
+            say(i18n.text("watch.stuck", lab=lab))
         elif built and score == total:
-            say(grade.paint(f"{lab}: every graded test passes. Next: make progress", "1;32"))
+            say(grade.paint(i18n.text("watch.all.pass", lab=lab), "1;32"))
 
 
 # --- the lab to watch -----------------------------------------------------------------------------
@@ -378,10 +392,11 @@ def choose_lab(store: pathlib.Path) -> tuple[str, str]:
     for lab in manifests.names():
         result = progress_store.load(store, lab)
         if result is None:
-            return lab, "not tried yet"
+            return lab, i18n.text("progress.untried")
         if not result.finished:
-            return lab, f"{grade.fmt(result.score)}/{grade.fmt(result.total)} in its last result"
-    return manifests.names()[-1], "every lab is at 100%: the last one"
+            score, total = grade.fmt(result.score), grade.fmt(result.total)
+            return lab, i18n.text("watch.chose.score", score=score, total=total)
+    return manifests.names()[-1], i18n.text("watch.chose.last")
 
 
 def become_subreaper() -> None:
@@ -414,11 +429,12 @@ def main() -> int:
     args.tree = str(pathlib.Path(args.tree).resolve())
     if args.lab:
         if args.lab not in manifests.names():
-            sys.exit(f"watch: no such lab: {args.lab} (the labs are {' '.join(manifests.names())})")
+            labs = " ".join(manifests.names())
+            sys.exit(i18n.text("watch.no.such.lab", lab=args.lab, labs=labs))
         name = args.lab
     else:
         name, why = choose_lab(pathlib.Path(args.store))
-        say(f"watch: no LAB given: watching {name} ({why}; LAB=... chooses another)")
+        say(i18n.text("watch.chose", lab=name, why=why))
     lab = manifests.load(name)
     become_subreaper()
     tree = pathlib.Path(args.tree)
@@ -435,23 +451,23 @@ def main() -> int:
                 [f"ref-{name}"],
                 args.jobs,
                 tree / "logs" / f"ref-{name}.build.log",
-                f"ref-{name} (the reference tests: which tests exist)",
+                i18n.text("watch.build.ref", lab=name),
             )
         round_ = Round(args, lab)
         round_.run([])
         while watcher is not None:
-            say(f"\nwatching {name}/ for changes ({watcher.how}); Ctrl-C to stop")
+            say("\n" + i18n.text("watch.watching", lab=name, how=watcher.how))
             saved = watcher.wait()
             if TTY:
                 sys.stdout.write("\033[H\033[2J")  # a clear screen for each round
-            say(f"change in {saved}: building {name}...")
+            say(i18n.text("watch.change", file=saved, lab=name))
             changed = list(dict.fromkeys([saved] + watcher.more(SETTLE_SECONDS)))
             if len(changed) > 1:
-                say(f"  (and in {', '.join(changed[1:])})")
+                say(i18n.text("watch.change.more", files=", ".join(changed[1:])))
             round_.run(changed)
     except KeyboardInterrupt:
         stop_everything()
-        say(("\n" if TTY else "") + f"stopped watching {name}/")
+        say(("\n" if TTY else "") + i18n.text("watch.stopped", lab=name))
         return 0
     finally:
         stop_everything()
