@@ -483,6 +483,14 @@ def selftest() -> int:
             for p in i18n.MESSAGES.values()
         ),
     )
+    expect(
+        "a Chinese line never ends with an opening bracket",
+        all(
+            not line.endswith("（")
+            for width in range(20, 60)
+            for line in i18n.wrap("必须报告内核选定的端口（README §3.1-3.2）", width)
+        ),
+    )
     wrapped = i18n.wrap("一二三四五六七八九十，`kit::SysError` 甲乙丙丁", 12, "  ")
     expect(
         "a Chinese line breaks between characters, never inside code or before '，'",

@@ -92,6 +92,7 @@ _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u201c\u201d"
 # A token is one CJK character, or a run of anything else with the spaces after it.
 _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+\s*|\s+")
 _NO_LINE_START = set("，。：；、）」』”！？》")
+_NO_LINE_END = set("（「『“《")  # an opening bracket or quote stays with what it opens
 
 
 def columns(text: str) -> int:
@@ -102,13 +103,19 @@ def columns(text: str) -> int:
 def wrap(text: str, width: int, indent: str = "", subsequent: str | None = None) -> list[str]:
     """textwrap.wrap for text that may be Chinese: a line may break between two CJK characters
     (Chinese has no spaces), never inside a Latin word or a code name, never before a full-width
-    comma or full stop; widths count a CJK character as two columns."""
+    comma or full stop, never after an opening bracket; widths count a CJK character as two columns.
+    """
     subsequent = indent if subsequent is None else subsequent
     lines: list[str] = []
     line, used = indent, columns(indent)
     for token in _TOKEN.findall(" ".join(text.split())):
         size = columns(token.rstrip())
-        if used + size > width and line.strip() and token[0] not in _NO_LINE_START:
+        if (
+            used + size > width
+            and line.strip()
+            and token[0] not in _NO_LINE_START
+            and line.rstrip()[-1:] not in _NO_LINE_END
+        ):
             lines.append(line.rstrip())
             line, used = subsequent, columns(subsequent)
             token = token.lstrip()
