@@ -229,8 +229,11 @@ void Federation::teardown()
                 "federation: another server named %s joined the federation while the room was "
                 "split: this server stops federating and serves its own members only",
                 config_.server_name.c_str());
-        } else if (name_taken_) {
-            name_taken_();
+        } else {
+            log_.info("federation: another server named %s is alive in this federation: not "
+                      "joining; stopping",
+                      config_.server_name.c_str());
+            if (name_taken_) name_taken_();
         }
         return;
     }
