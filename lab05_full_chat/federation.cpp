@@ -223,7 +223,9 @@ void Federation::teardown()
         // Our name is another live server's: federating on would mix two servers' members,
         // whispers and claims under one name. No retry: it would be refused again.
         state_ = State::Refused;
-        if (ever_joined_) {
+        // Refused at start (exit 1) only if nobody has relied on this server yet: once it has
+        // served alone through a split, or federated, its members stay and it goes on alone.
+        if (ever_joined_ || ever_split_) {
             room_.deliver_local(kNameLostLine);
             log_.info(
                 "federation: another server named %s joined the federation while the room was "
@@ -237,6 +239,7 @@ void Federation::teardown()
         }
         return;
     }
+    ever_split_ = true;
     const auto retry = backoff_;
     backoff_ = std::min(backoff_ * 2, config_.ttl);
     if (was_joined) {

@@ -91,10 +91,12 @@ public:
     /// @brief Become the room's peer, qualify its default names with the server's name, and
     /// connect to Redis (asynchronously: the server serves its own members at once, and joins
     /// the others when Redis answers). Call it before the first member joins.
-    /// @param name_taken called once, from the reactor, if the first join finds the server's
-    /// name held by another live server (its presence key is fresh): the caller stops the server
-    /// (chat_server exits with status 1, as when its port is in use). The federation has closed
-    /// its connections by then and will not retry.
+    /// @param name_taken called once, from the reactor, if the server's first connection to
+    /// Redis finds its name held by another live server (its presence key is fresh): the caller
+    /// stops the server (chat_server exits with status 1, as when its port is in use). The
+    /// federation has closed its connections by then and will not retry. Found later (after a
+    /// split, or a first attempt that failed: members may rely on this server by then), the
+    /// federation stops federating instead and the server goes on alone.
     void start(std::function<void()> name_taken = nullptr);
 
     /// @brief RoomPeer: publish a line the room said to everyone (not the shutting-down line,
@@ -170,6 +172,7 @@ private:
     redisAsyncContext* sub_ = nullptr;  // SUBSCRIBE only
     State state_ = State::Connecting;
     bool ever_joined_ = false;
+    bool ever_split_ = false;  // Redis was out of reach once: the server has served alone
     bool teardown_due_ = false;  // a connection failed: teardown() at the timer, outside hiredis
     bool refusing_ = false;      // the teardown due is for good: another server holds our name
     bool closing_ = false;       // freeing the contexts: their callbacks must change nothing
