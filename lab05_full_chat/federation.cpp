@@ -232,9 +232,10 @@ void Federation::teardown()
                 "split: this server stops federating and serves its own members only",
                 config_.server_name.c_str());
         } else {
-            log_.info("federation: another server named %s is alive in this federation: not "
-                      "joining; stopping",
-                      config_.server_name.c_str());
+            log_.info(
+                "federation: another server named %s is alive in this federation: not "
+                "joining; stopping",
+                config_.server_name.c_str());
             if (name_taken_) name_taken_();
         }
         return;

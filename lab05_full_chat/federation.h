@@ -172,7 +172,7 @@ private:
     redisAsyncContext* sub_ = nullptr;  // SUBSCRIBE only
     State state_ = State::Connecting;
     bool ever_joined_ = false;
-    bool ever_split_ = false;  // Redis was out of reach once: the server has served alone
+    bool ever_split_ = false;    // Redis was out of reach once: the server has served alone
     bool teardown_due_ = false;  // a connection failed: teardown() at the timer, outside hiredis
     bool refusing_ = false;      // the teardown due is for good: another server holds our name
     bool closing_ = false;       // freeing the contexts: their callbacks must change nothing
