@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <random>
 #include <vector>
 
 #include "common/sys_error.h"
@@ -30,7 +32,27 @@ constexpr std::string_view kReleaseScript =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
     "return 0";
 
+// Take or keep this server's name: its presence key holds our token. Atomic like the claims: two
+// servers started with one name at the same instant cannot both find it free. 1: it was ours and
+// is renewed; 2: it was free (a first join, or our key expired) and is ours now; 0: it holds
+// another process's token, a live server of the same name (a dead one's key would have expired).
+constexpr std::string_view kPresenceScript =
+    "local v = redis.call('GET', KEYS[1]) "
+    "if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end "
+    "if v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end "
+    "return 0";
+
 constexpr std::string_view kRoomChannel = "fed:room";
+
+// 16 random hex digits: two processes drawing the same token is not a case worth a thought.
+std::string random_token()
+{
+    std::random_device device;
+    char text[17];
+    std::snprintf(text, sizeof text, "%08x%08x", static_cast<unsigned>(device()),
+                  static_cast<unsigned>(device()));
+    return text;
+}
 
 std::string lowercase(std::string_view text)
 {
@@ -76,6 +98,7 @@ Federation::Federation(Reactor& reactor, chat::Mode mode, ChatRoom& room, const 
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC))
 {
     if (!timer_) throw kit::SysError("timerfd_create(CLOCK_MONOTONIC)", errno);
+    token_ = random_token();
 }
 
 Federation::~Federation()
@@ -91,8 +114,9 @@ Federation::~Federation()
     if (timer_key_ != 0) reactor_.remove(timer_key_);
 }
 
-void Federation::start()
+void Federation::start(std::function<void()> name_taken)
 {
+    name_taken_ = std::move(name_taken);
     room_.set_peer(this);
     // Every server has a client 1: a default name says whose it is (README §8.1).
     room_.qualify_default_names(config_.server_name);
@@ -195,6 +219,28 @@ void Federation::teardown()
     forget_everyone();
     published_.clear();
     claimed_.clear();
+    if (refusing_) {
+        // Our name is another live server's: federating on would mix two servers' members,
+        // whispers and claims under one name. No retry: it would be refused again.
+        state_ = State::Refused;
+        // Refused at start (exit 1) only if nobody has relied on this server yet: once it has
+        // served alone through a split, or federated, its members stay and it goes on alone.
+        if (ever_joined_ || ever_split_) {
+            room_.deliver_local(kNameLostLine);
+            log_.info(
+                "federation: another server named %s joined the federation while the room was "
+                "split: this server stops federating and serves its own members only",
+                config_.server_name.c_str());
+        } else {
+            log_.info(
+                "federation: another server named %s is alive in this federation: not "
+                "joining; stopping",
+                config_.server_name.c_str());
+            if (name_taken_) name_taken_();
+        }
+        return;
+    }
+    ever_split_ = true;
     const auto retry = backoff_;
     backoff_ = std::min(backoff_ * 2, config_.ttl);
     if (was_joined) {
@@ -212,11 +258,34 @@ void Federation::teardown()
 
 void Federation::on_subscribed()
 {
+    // Our name first: not joined (no hello, no member published) until Redis says it is ours.
+    command({"EVAL", kPresenceScript, "1", "fed:alive:" + config_.server_name, token_,
+             std::to_string(config_.ttl.count())},
+            [this](redisReply* reply) { on_presence(reply); });
+}
+
+void Federation::on_presence(redisReply* reply)
+{
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        // A Redis that cannot run the script cannot keep the name: as if it were away.
+        return lost(reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
+                                                     : "unexpected answer to the presence script");
+    }
+    if (reply->integer == 0) return name_taken();
+    joined_now();
+}
+
+void Federation::name_taken()
+{
+    // We are inside hiredis (a reply): the connections are closed at the timer, as for a failure.
+    refusing_ = true;
+    lost("another server holds the name " + config_.server_name);
+}
+
+void Federation::joined_now()
+{
     state_ = State::Joined;
     backoff_ = kFirstRetry;
-    // Our presence first, without asking whether it had expired: after a (re)join it has.
-    command({"SET", "fed:alive:" + config_.server_name, "1", "PX",
-             std::to_string(config_.ttl.count())});
     // Hello: every other server answers with its members; ours follow the hello, so that the
     // others first forget what they knew of us (we may have lost members while away).
     command({"PUBLISH", kRoomChannel, me('H', 0)});
@@ -309,6 +378,8 @@ void Federation::message(std::string_view payload)
     const std::string_view kind = take_field(payload);
     const std::string_view id_text = take_field(payload);
     if (server == config_.server_name || kind.size() != 1) return;  // our own, or garbage
+    // Subscribed but not yet sure of our name: nothing to mirror (our hello will ask again).
+    if (state_ != State::Joined) return;
     ClientId id = 0;
     for (const char c : id_text) {
         if (c < '0' || c > '9') return;
@@ -414,11 +485,14 @@ void Federation::release(const std::string& name)
 void Federation::heartbeat()
 {
     const std::string ttl = std::to_string(config_.ttl.count());
-    // SET ... GET answers the old value: none means our presence had expired (a stall longer than
-    // the ttl), and the others have forgotten our members: say hello again.
-    command({"SET", "fed:alive:" + config_.server_name, "1", "PX", ttl, "GET"},
+    // Renew our presence only while it holds our token. 2: it had expired (a stall longer than
+    // the ttl), and the others have forgotten our members: say hello again. 0: meanwhile another
+    // server of our name took it: stop federating (README §8.3).
+    command({"EVAL", kPresenceScript, "1", "fed:alive:" + config_.server_name, token_, ttl},
             [this](redisReply* reply) {
-                if (reply->type != REDIS_REPLY_NIL || state_ != State::Joined) return;
+                if (reply->type != REDIS_REPLY_INTEGER || state_ != State::Joined) return;
+                if (reply->integer == 0) return name_taken();
+                if (reply->integer != 2) return;
                 if (!published_.empty()) {
                     log_.info("federation: our presence had expired: announcing our members again");
                 }

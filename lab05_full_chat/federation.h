@@ -9,14 +9,17 @@
 ///
 ///     fed:room                  pub/sub: every server's room lines and membership changes
 ///     fed:to:<server>           pub/sub: whispers for the members of <server>
-///     fed:alive:<server>        presence: "1" with a TTL, refreshed by every heartbeat
+///     fed:alive:<server>        presence and the server's name: this process's random token,
+///                               with a TTL, taken only if free, renewed only while still ours
 ///     fed:name:<lowercase name> the atomic claim of a chosen name: "<server> <id>", with a TTL
 ///
 /// Two connections to Redis, both on the server's Reactor through your adapter
 /// (redis_reactor_adapter.h): one subscribes (a subscribed connection can do nothing else), one
 /// sends commands and publishes. One timerfd beats the heartbeat while joined, and times the
 /// reconnection (with backoff) while split. A failure of Redis never stops the server: it goes on
-/// serving its own members, tells them the room is split, and rejoins when Redis is back.
+/// serving its own members, tells them the room is split, and rejoins when Redis is back. A name
+/// held by another live server is the one thing it does not wait out (README §8.3): at start the
+/// server is refused, after a split it stops federating.
 #pragma once
 
 #include <hiredis/async.h>
@@ -45,8 +48,9 @@ struct FederationConfig {
     /// `HOST:PORT`, or the path of Redis's unix socket (anything that contains a '/').
     std::string redis;
     /// This server's name in the federation: letters, digits, '_', '-', '.'; unique among the
-    /// servers (`--server-name`, default `chat-<hostname>-<pid>`). Its members' default names
-    /// end with it: `ClientID <id>@<server>` (README §8.1).
+    /// live servers, which the federation enforces: it takes the name in Redis before joining
+    /// (`--server-name`, default `chat-<hostname>-<pid>`). Its members' default names end with
+    /// it: `ClientID <id>@<server>` (README §8.1).
     std::string server_name;
     /// How long a server's presence (and its members' name claims) outlive its last heartbeat
     /// (`--redis-ttl`, ms). A heartbeat goes every third of it; a server that died is noticed by
@@ -63,6 +67,11 @@ inline constexpr std::string_view kSplitLine =
     "* the room is split: the members of other servers are out of reach until it is whole again\n";
 /// @brief To every member of this server when it has rejoined the federation.
 inline constexpr std::string_view kWholeLine = "* the room is whole again\n";
+/// @brief To every member of this server when, back from a split, it finds its name taken by
+/// another live server: it stops federating for good (README §8.3).
+inline constexpr std::string_view kNameLostLine =
+    "* the room stays split: another server took this server's name while the room was split; "
+    "this server now serves its own members only\n";
 
 /// @brief True if @p name is a valid server name: 1 to 64 letters, digits, '_', '-' or '.'.
 bool valid_server_name(std::string_view name);
@@ -82,7 +91,13 @@ public:
     /// @brief Become the room's peer, qualify its default names with the server's name, and
     /// connect to Redis (asynchronously: the server serves its own members at once, and joins
     /// the others when Redis answers). Call it before the first member joins.
-    void start();
+    /// @param name_taken called once, from the reactor, if the server's first connection to
+    /// Redis finds its name held by another live server (its presence key is fresh): the caller
+    /// stops the server (chat_server exits with status 1, as when its port is in use). The
+    /// federation has closed its connections by then and will not retry. Found later (after a
+    /// split, or a first attempt that failed: members may rely on this server by then), the
+    /// federation stops federating instead and the server goes on alone.
+    void start(std::function<void()> name_taken = nullptr);
 
     /// @brief RoomPeer: publish a line the room said to everyone (not the shutting-down line,
     /// which is this server's news only). Membership changes of this server are published first.
@@ -98,6 +113,7 @@ private:
         Connecting,  // a connection is being made (first time or again)
         Joined,      // subscribed and present: the room is whole
         Split,       // Redis is away: waiting for the retry timer
+        Refused,     // another live server holds our name: no connection, no retry, ever
     };
     /// A mirrored member: which server holds it, under which id there.
     struct Remote {
@@ -111,6 +127,9 @@ private:
     void on_connected(const redisAsyncContext* context, int status);
     void on_disconnected(const redisAsyncContext* context, int status);
     void on_subscribed();
+    void on_presence(redisReply* reply);
+    void joined_now();
+    void name_taken();
     void lost(const std::string& why);
     void teardown();
     void on_timer();
@@ -153,11 +172,17 @@ private:
     redisAsyncContext* sub_ = nullptr;  // SUBSCRIBE only
     State state_ = State::Connecting;
     bool ever_joined_ = false;
+    bool ever_split_ = false;    // Redis was out of reach once: the server has served alone
     bool teardown_due_ = false;  // a connection failed: teardown() at the timer, outside hiredis
+    bool refusing_ = false;      // the teardown due is for good: another server holds our name
     bool closing_ = false;       // freeing the contexts: their callbacks must change nothing
     int subscriptions_ = 0;
     std::chrono::milliseconds backoff_ = kFirstRetry;
     std::string last_error_;
+    // The value of our presence key: random, so that it tells this process from another started
+    // with the same --server-name (a server restarted by hand, a copy on another machine).
+    std::string token_;
+    std::function<void()> name_taken_;
     // What the others were told about this server's members (by id) and the names it claims.
     std::map<ClientId, std::string> published_;
     std::map<std::string, ClientId> claimed_;  // by lowercase name

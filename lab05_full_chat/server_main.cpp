@@ -7,7 +7,8 @@
 // through Redis; without it, it is exactly lab05's server.
 // Prints "listening on ADDR:PORT" first (the real port, also for --port 0), then serves the room
 // until SIGINT/SIGTERM: every member then reads "* the server is shutting down", the output still
-// queued is written within 2 s, and the program exits with status 0.
+// queued is written within 2 s, and the program exits with status 0. A federated server whose
+// --server-name another live server holds stops the same way at its first join, and exits 1.
 #include <malloc.h>
 #include <sys/socket.h>
 
@@ -166,10 +167,17 @@ int main(int argc, char** argv)
         // Connected (asynchronously) before the ready line, so that the descriptors the tests
         // count from that line include Redis's; destroyed before the server it is a peer of.
         std::unique_ptr<room::Federation> federation;
+        bool name_taken = false;
         if (federation_config) {
             federation = std::make_unique<room::Federation>(
                 server.reactor(), mode, server.chat_room(), log, *federation_config);
-            federation->start();
+            // Refused like a port in use, but Redis answers after the ready line: stop through
+            // the stop descriptor (SIGTERM is blocked and read from a signalfd), so that a member
+            // who came already is told and flushed as at any shutdown.
+            federation->start([&name_taken] {
+                name_taken = true;
+                ::raise(SIGTERM);
+            });
         }
 #endif
         std::printf("listening on %s\n", kit::host_port(options.host, port).c_str());
@@ -177,6 +185,17 @@ int main(int argc, char** argv)
         log.info("mode %s, at most %zu clients", std::string(chat::to_string(mode)).c_str(),
                  limits.max_clients);
         server.run();
+#ifdef KIT_HAVE_HIREDIS
+        if (name_taken) {
+            std::fprintf(stderr,
+                         "chat_server: another server named '%s' is alive in this federation (its "
+                         "presence key is fresh): choose another --server-name, or wait up to "
+                         "%lld ms if that server just died\n",
+                         federation_config->server_name.c_str(),
+                         static_cast<long long>(federation_config->ttl.count()));
+            return 1;
+        }
+#endif
         log.info("exiting");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "chat_server: %s\n", e.what());

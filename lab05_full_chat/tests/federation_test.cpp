@@ -379,4 +379,37 @@ BONUS_TEST(Federation, TheLoserOfANameRaceGoesBackToItsDefaultName, 3,
     EXPECT_EQ(redis.ask("GET fed:name:bobby"), "$3") << "bobby is not claimed for a's client 1";
 }
 
+// Given code's behaviour, not the student's: a plain test, no points (README §8.3).
+TEST(Federation, ASecondServerWithTheSameNameIsRefused)
+{
+    SKIP_WITHOUT_REDIS();
+    testkit::RedisServer redis;
+    FedServer east(redis, "east");
+    LineClient ann = member(east, "ann");
+    // The second "east" starts and listens (Redis answers after its ready line), finds the name's
+    // presence key fresh with another process's token, and stops: status 1, the name on stderr.
+    ServerProcess twin({"--redis", redis.socket_path(), "--server-name", "east", "--redis-ttl",
+                        std::to_string(kTtlMs)});
+    const auto status = twin.process.wait_for_exit(Duration(10000));
+    ASSERT_TRUE(status.has_value()) << "a second server named east still runs after 10 s:\n"
+                                    << twin.process.report();
+    EXPECT_TRUE(status->exited_with(1)) << status->describe() << '\n' << twin.process.report();
+    EXPECT_TRUE(twin.process.wait_for_stderr(
+        "chat_server: another server named 'east' is alive in this federation", Duration(10000)))
+        << twin.process.report();
+    // The first one did not notice: it still serves its members and a newcomer, and still
+    // federates: a server that joins now hears it, and is heard.
+    ann.send_line("/who");
+    await(ann, "* in the room (1): ann");
+    LineClient ben = member(east, "ben", {&ann});
+    ben.send_line("still here");
+    await(ann, "ben say >> still here");
+    FedServer west(redis, "west");
+    LineClient wes = member(west, "wes", {&ann, &ben});
+    await_who(wes, "* in the room (3): wes, ann, ben");
+    wes.send_line("hello east");
+    await(ann, "wes say >> hello east");
+    EXPECT_TRUE(east.server.process.running());
+}
+
 }  // namespace lab05
