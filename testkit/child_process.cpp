@@ -518,6 +518,27 @@ void ChildProcess::send_signal(int signal)
     if (!exit_status_) ::kill(pid_, signal);
 }
 
+bool ChildProcess::wait_until_sleeps_in(std::initializer_list<long> calls, Duration timeout)
+{
+    bool sleeping = false;
+    const bool settled = eventually(
+        [&] {
+            // The exit is checked first: a process that ended is never "asleep", and one that
+            // sleeps in the call now still holds its sockets when the test connects.
+            if (!running()) return true;
+            sleeping = sleeps_in(pid_, calls);
+            return sleeping;
+        },
+        timeout, Duration(1));
+    if (!settled) {
+        note_deadline_expired();
+        throw Failure(name_ + " neither waited in the expected system call nor ended within the "
+                              "deadline (state '" +
+                      std::string(1, process_state(pid_)) + "')");
+    }
+    return sleeping;
+}
+
 void ChildProcess::pause()
 {
     send_signal(SIGSTOP);
