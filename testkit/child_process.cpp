@@ -540,8 +540,9 @@ bool ChildProcess::wait_until_sleeps_in(std::initializer_list<long> calls, Durat
         timeout, Duration(1));
     if (!settled) {
         note_deadline_expired();
-        throw Failure(name_ + " neither waited in the expected system call nor ended within the "
-                              "deadline (state '" +
+        throw Failure(name_ +
+                      " neither waited in the expected system call nor ended within the "
+                      "deadline (state '" +
                       std::string(1, process_state(pid_)) + "')");
     }
     return sleeping;
