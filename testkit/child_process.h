@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -70,6 +71,16 @@ public:
     /// @throws Failure naming what went wrong: another first line, an early exit (with its code or
     ///         signal and its stderr), or no line within @p timeout.
     std::uint16_t wait_for_listening(Duration timeout = kDefaultWait);
+
+    /// @brief After wait_for_listening(): wait until the program sleeps in one of the system calls
+    /// @p calls (e.g. {SYS_accept, SYS_accept4}: its server loop runs and waits for a client), or
+    /// has ended. A server whose loop is not written yet ends right after its listening line; a
+    /// test that connects at once then passes or fails as the race between its connect and that
+    /// exit goes. Waiting first makes the verdict the same on every run.
+    /// @return true if it sleeps in one of @p calls (it still holds its sockets: connect now);
+    ///         false if it ended (report() tells how).
+    /// @throws Failure if neither happened within @p timeout.
+    bool wait_until_sleeps_in(std::initializer_list<long> calls, Duration timeout = kDefaultWait);
 
     /// @brief The next complete stdout line (without '\n'), or nothing after @p timeout or at EOF.
     std::optional<std::string> next_stdout_line(Duration timeout = kDefaultWait);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -150,6 +151,20 @@ char process_state(pid_t pid)
     std::vector<std::string> fields;
     if (!stat_fields(pid, fields) || fields[0].empty()) return '\0';
     return fields[0][0];
+}
+
+bool sleeps_in(pid_t pid, std::initializer_list<long> numbers)
+{
+    if (process_state(pid) != 'S') return false;
+    // The first field is the call's number while the process sleeps in one; "running" or -1
+    // otherwise. An unreadable file (no ptrace rights) leaves the state to judge alone.
+    std::ifstream file("/proc/" + std::to_string(pid) + "/syscall");
+    std::string first;
+    if (!(file >> first)) return true;
+    char* end = nullptr;
+    const long number = std::strtol(first.c_str(), &end, 10);
+    if (end == first.c_str() || *end != '\0') return false;  // "running"
+    return std::find(numbers.begin(), numbers.end(), number) != numbers.end();
 }
 
 std::map<int, unsigned> epoll_registrations(int epfd)

@@ -6,8 +6,10 @@
 /// uses no CPU". Every function reads /proc at the moment it is called (Linux only).
 #pragma once
 
+#include <sys/syscall.h>
 #include <sys/types.h>
 
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,6 +40,20 @@ std::vector<pid_t> processes_in_group(pid_t pgid);
 /// @brief The state letter of /proc/PID/stat: 'R' running, 'S' sleeping, 'D' disk wait,
 /// 'Z' zombie, 'T' stopped, ...; '\0' if there is no such process.
 char process_state(pid_t pid);
+
+/// @brief True while @p pid sleeps ('S') inside one of the system calls @p numbers (SYS_accept,
+/// SYS_epoll_wait, ... from <sys/syscall.h>), read from /proc/PID/stat and /proc/PID/syscall. Where
+/// the kernel does not show the call (it needs ptrace rights over @p pid), sleeping alone counts.
+/// False for a process that is running, gone, a zombie, or asleep in another call.
+bool sleeps_in(pid_t pid, std::initializer_list<long> numbers);
+
+/// @brief The calls a blocking \man{accept,2} sleeps in, for sleeps_in() and
+/// ChildProcess::wait_until_sleeps_in() (the C library makes accept() an accept4 on some systems).
+inline constexpr std::initializer_list<long> kAcceptCalls = {
+#ifdef SYS_accept
+    SYS_accept,
+#endif
+    SYS_accept4};
 
 /// @brief The registrations of this process's epoll instance @p epfd, from /proc/self/fdinfo:
 /// each watched fd and its event mask (EPOLLIN, EPOLLET, ...) as the kernel holds it.

@@ -319,6 +319,26 @@ def todo_name(key: str) -> str:
     return key.split(": ", 1)[1] if key.startswith("TODO not done yet: ") else ""
 
 
+def about(row: Row, todo: str) -> int:
+    """How plainly @p row's test is about the function @p todo: 2 if its suite is the function's
+    name (ConnectTcp for connect_tcp: a test of that function alone), 1 if its lesson names it,
+    else 0. A test of another function that merely calls @p todo on the way (a ListenTcp test that
+    connects with connect_tcp) stops on its TODO too, but its lesson explains the other one."""
+    suite = row.test.split(".")[0]
+    if re.sub(r"(?<!^)(?=[A-Z])", "_", suite).lower() == todo.lower():
+        return 2
+    return 1 if re.search(rf"(?<![\w:]){re.escape(todo)}(?![\w:])", row.lesson) else 0
+
+
+def example_first(group: Group) -> None:
+    """Put first, as the group's example, a test about the TODO the group waits on, if one is."""
+    todo = todo_name(group.key)
+    if todo and group.rows:
+        best = max(group.rows, key=lambda r: about(r, todo))  # max keeps the earliest of a tie
+        group.rows.remove(best)
+        group.rows.insert(0, best)
+
+
 @dataclasses.dataclass
 class Group:
     key: str
@@ -359,6 +379,8 @@ def group_failures(lab: manifests.Lab | None, rows: list[Row]) -> list[Group]:
         key = keys[id(root)] if root is not None else keys[id(row)]
         group = groups.setdefault(key, Group(key))
         (group.needing if root is not None and key != keys[id(row)] else group.rows).append(row)
+    for group in groups.values():
+        example_first(group)
     return sorted(groups.values(), key=lambda g: min(r.order for r in g.all_rows()))
 
 
@@ -401,6 +423,10 @@ def print_group(group: Group, quiet: str) -> None:
         return
     example = group.first
     print(f"       {i18n.text('example', name=example.name)}")
+    todo = todo_name(group.key)
+    if todo and not about(example, todo):
+        suite = example.test.split(".")[0]
+        print(f"       {i18n.text('example.needs', suite=suite, todo=todo)}")
     if example.lesson:
         for line in wrap(i18n.text("it.checks", lesson=lesson_of(example)), "       "):
             print(line)
@@ -583,16 +609,34 @@ def start_here(lab: str, groups: list[Group], built: bool) -> str:
     if not built:
         return i18n.text("start.compile", lab=lab)
     group = groups[0]
-    manifest_chapter = f"{lab}/{i18n.chapter(ROOT / lab).name}"
+    chapter = i18n.chapter(ROOT / lab)
+    manifest_chapter = f"{lab}/{chapter.name}"
+    todo = todo_name(group.key)
     where = section(group.first.lesson).split(",")[0]
     read = i18n.text("start.read", chapter=manifest_chapter, where=where) if where else ""
-    todo = todo_name(group.key)
+    if todo and not about(group.first, todo):
+        # The example explains another function: point at the TODO's own hints instead.
+        read = (
+            i18n.text("start.read.hints", chapter=manifest_chapter, todo=todo)
+            if hint_topic(chapter, todo)
+            else ""
+        )
     count = len(group.all_rows())
     if group.hint:
         return i18n.text("start.hint", hint=group.hint.split(": ", 1)[1])
     if todo:
         return i18n.text("start.todo", todo=todo, read=read, count=count)
     return i18n.text("start.test", name=group.first.name, read=read, key=shown_cause(group.key))
+
+
+def hint_topic(chapter: pathlib.Path, todo: str) -> bool:
+    """True if @p chapter's Hints have a topic for @p todo (a "### `todo`" heading, as
+    tools/hint.py reads them)."""
+    heading = f"### `{todo}`"
+    try:
+        return any(line.strip() == heading for line in chapter.read_text().splitlines())
+    except OSError:
+        return False
 
 
 def write_results(folder: pathlib.Path, rows: list[Row]) -> None:

@@ -4,6 +4,7 @@
 #include "testkit/child_process.h"
 #include "testkit/graded.h"
 #include "testkit/lab.h"
+#include "testkit/proc.h"
 
 using testkit::ChildProcess;
 
@@ -13,6 +14,12 @@ GRADED_TEST(EchoClient, PrintsTheEchoOfEachLineAndQuitsOnExit, 4,
 {
     ChildProcess server(testkit::lab_program("echo_server"), {"--port", "0"});
     const std::uint16_t port = server.wait_for_listening();
+    // Start the client only once the server waits in accept: one that ends right after its line
+    // would otherwise refuse the client's connect or close it unanswered, as the race goes.
+    if (!server.wait_until_sleeps_in(testkit::kAcceptCalls)) {
+        FAIL() << "echo_server ended right after its listening line, so echo_client has no server "
+                  "to talk to: serve_forever must keep accepting clients (README §5)\n";
+    }
     testkit::SpawnOptions with_stdin;
     with_stdin.stdin_pipe = true;
     ChildProcess client(testkit::lab_program("echo_client"), {"--port", std::to_string(port)},

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "testkit/deadline.h"
 #include "testkit/echoed_client.h"
 #include "testkit/failure.h"
+#include "testkit/fake_server.h"
 #include "testkit/graded.h"
 #include "testkit/lab.h"
 #include "testkit/line_client.h"
@@ -61,18 +63,22 @@ std::string stderr_after_exit(const ChildProcess& process, const std::string& ex
     return process.stderr_text();
 }
 
-// Why @p probe gets no echo of a line ("" if it does): the first line of the failure, which says
-// what went wrong rather than guess which function is missing. A test of the given code that needs
-// a working server skips with it.
-std::string why_no_echo(LineClient& probe)
+// A client connected to the server on @p port that got the echo of a line, or nothing and @p why:
+// the first line of the failure, which says what went wrong rather than guess which function is
+// missing. A test of the given code that needs a working server skips with it. The connect is
+// inside: a server whose loop is not written yet ends right after its listening line, so whether
+// the connect is refused or the echo never comes is a race, and both are the same "not yet".
+std::optional<LineClient> echoing_probe(std::uint16_t port, std::string& why)
 {
-    probe.send_line("up?");
     try {
+        LineClient probe = LineClient::connect(port);
+        probe.send_line("up?");
         probe.expect_line();
-        return "";
+        return probe;
     } catch (const testkit::Failure& e) {
         const std::string what = e.what();
-        return what.substr(0, what.find('\n'));
+        why = what.substr(0, what.find('\n'));
+        return std::nullopt;
     }
 }
 
@@ -222,13 +228,14 @@ GRADED_TEST(NbEchoServer, EchoesAHalfClosedClientsLinesThenCloses, 2,
 
 TEST(NbEchoServerContract, ReportsPortInUseAndExits1)
 {
-    EchoServer first;
-    ChildProcess second(testkit::lab_program("nb_echo_server"),
-                        {"--port", std::to_string(first.port)});
+    // The test itself holds the port, not a first nb_echo_server: that one would free the port as
+    // soon as it ended, and one whose loop is not written yet ends right after its listening line.
+    testkit::FakeServer holder;
+    ChildProcess second(testkit::lab_program("nb_echo_server"), {"--port", holder.port_arg()});
     const testkit::ExitStatus status = second.expect_exit();
     EXPECT_TRUE(status.exited_with(1));
     stderr_after_exit(second, "in use");
-    EXPECT_NE(second.stderr_text().find(std::to_string(first.port)), std::string::npos);
+    EXPECT_NE(second.stderr_text().find(holder.port_arg()), std::string::npos);
     EXPECT_NE(second.stderr_text().find("in use"), std::string::npos);
 }
 
@@ -242,9 +249,8 @@ TEST(NbEchoServerContract, BadFlagPrintsUsageAndExits2)
 TEST(NbEchoServerContract, ExitsWithStatus0OnSigterm)
 {
     EchoServer server;
-    LineClient probe = LineClient::connect(server.port);
-    if (const std::string why = why_no_echo(probe); !why.empty())
-        GTEST_SKIP() << "the server does not echo yet: " << why;
+    std::string why;
+    if (!echoing_probe(server.port, why)) GTEST_SKIP() << "the server does not echo yet: " << why;
     server.process.send_signal(SIGTERM);
     EXPECT_TRUE(server.process.expect_exit().exited_with(0));
 }
@@ -254,10 +260,10 @@ TEST(NbEchoServerContract, ExitsWithStatus0OnSigterm)
 TEST(NbEchoServerCost, MeasuresCpuUsedWhileNobodySpeaks)
 {
     EchoServer server;
-    LineClient probe = LineClient::connect(server.port);
-    if (const std::string why = why_no_echo(probe); !why.empty())
-        GTEST_SKIP() << "the server does not echo yet: " << why;
-    probe.close();
+    std::string why;
+    std::optional<LineClient> probe = echoing_probe(server.port, why);
+    if (!probe) GTEST_SKIP() << "the server does not echo yet: " << why;
+    probe->close();
     const double alone = testkit::cpu_share_while_idle(server.process.pid(), Duration(1000));
 
     std::vector<LineClient> idle;
