@@ -32,9 +32,9 @@
 # After the build and the quick steps 2-4, the rest run side by side in three lanes, so that both
 # cores stay busy the whole time (much of a test's time is spent waiting on its sockets, and a
 # compile in one lane fills what another leaves idle):
-#   lane 1: reference, skeleton, hostile, release, testkit, docs   (the main build's tests,
-#                                                                  grade-all's, an edition's)
-#   lane 2: mutants                                  (three trees of their own, side by side)
+#   lane 1: reference, skeleton, hostile             (the main build's tests, grade-all's)
+#   lane 2: mutants, release, testkit, docs          (three trees of their own, side by side;
+#                                                     then an edition's, the kit's own, the docs)
 #   lane 3: loop, stack-mine, sanitizers             (each builds a tree, then runs tests)
 # The lanes carry about the same CPU time (the step times printed at the end say how much each
 # step costs: rebalance here when one lane ends long after the others).
@@ -241,9 +241,8 @@ if [ "${verdicts[0]:-PASS}" = PASS ]; then
   want skeletons && step skeletons python3 tools/skeletons.py check
   want tables && step tables python3 tools/graded_tables.py check --build "$BUILD"
   want python && step python python_style
-  start_lane 1 "reference reference" "skeleton skeleton" "hostile hostile_suite" "release release" \
-    "testkit testkit_selftest" "docs docs"
-  start_lane 2 "mutants mutants"
+  start_lane 1 "reference reference" "skeleton skeleton" "hostile hostile_suite"
+  start_lane 2 "mutants mutants" "release release" "testkit testkit_selftest" "docs docs"
   start_lane 3 "loop loop" "stack-mine stack_mine" "sanitizers sanitizers"
   for lane in "${!lane_pid[@]}"; do wait "${lane_pid[$lane]}"; done
   for name in loop reference skeleton stack-mine mutants sanitizers hostile release testkit docs; do
