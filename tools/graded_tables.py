@@ -114,7 +114,7 @@ def binary(build: pathlib.Path, lab: str, kind: str) -> pathlib.Path:
 def chapters(lab: str) -> list[tuple[pathlib.Path, str]]:
     """(chapter, language) of the lab: its English chapter, and its translation if there is one."""
     readme = ROOT / lab / manifests.load(lab).chapter
-    translated = readme.with_name(readme.name[: -len(".md")] + i18n.CHAPTER_SUFFIX)
+    translated = i18n.translation(readme)
     return [(readme, "en")] + ([(translated, "zh")] if translated.exists() else [])
 
 

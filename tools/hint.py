@@ -223,7 +223,7 @@ def regions(path: pathlib.Path) -> list[tuple[str, list[str]]]:
 def same_hints(lab: manifests.Lab, found: list[Topic]) -> list[str]:
     """The problems of the translation's hints: the same topics (their functions), in the same
     order, each with as many steps, so that hint N of a topic is the same hint in both."""
-    chapter = lab.folder / (lab.chapter[: -len(".md")] + i18n.CHAPTER_SUFFIX)
+    chapter = i18n.translation(lab.folder / lab.chapter)
     if not chapter.exists():
         return []
     translated, problems = topics(lab, chapter)
@@ -247,7 +247,7 @@ def check() -> int:
         found, form = topics(lab)
         problems += form
         problems += same_hints(lab, found)
-        translation = lab.folder / (lab.chapter[: -len(".md")] + i18n.CHAPTER_SUFFIX)
+        translation = i18n.translation(lab.folder / lab.chapter)
         given_away = found + (topics(lab, translation)[0] if translation.exists() else [])
         named = {n for t in found for n in t.names} | {
             n.split("::")[-1] for t in found for n in t.names

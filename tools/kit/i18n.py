@@ -76,11 +76,16 @@ def lesson(lab: str, test: str, english: str) -> str:
     return english
 
 
+def translation(english: pathlib.Path) -> pathlib.Path:
+    """Where the translation of an English page sits: README.md -> README.zh-CN.md beside it."""
+    return english.with_name(english.name[: -len(".md")] + CHAPTER_SUFFIX)
+
+
 def chapter(folder: pathlib.Path, name: str = "README.md") -> pathlib.Path:
     """A chapter in the current language: its README.zh-CN.md when Chinese is wanted and there is
     one, else the English page."""
     if chinese():
-        translated = folder / (name[: -len(".md")] + CHAPTER_SUFFIX)
+        translated = translation(folder / name)
         if translated.exists():
             return translated
     return folder / name
