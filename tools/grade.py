@@ -102,12 +102,6 @@ class Row:
         return self.status == ctest.PASSED
 
 
-def test_binaries(build: pathlib.Path, lab: str, reference: bool) -> dict[str, pathlib.Path]:
-    folder = build / "tests" / (("solutions/" + lab) if reference else lab)
-    prefix = ("ref-" if reference else "") + lab
-    return {kind: folder / f"{prefix}-{kind}" for kind in ("unit", "blackbox")}
-
-
 def not_built(build: pathlib.Path) -> set[str]:
     """The labs whose last build failed (the Makefile lists them in BUILD/not-built)."""
     listing = build / "not-built"
@@ -130,8 +124,8 @@ def grade_lab(
     Which tests exist and what they are worth comes from the reference build's test binaries
     (`ref_build`, default `build`), which no student code runs in; the student's binaries only run
     the tests, each contained (kit/sandbox.py) and passed only on GoogleTest's own record."""
-    binaries = test_binaries(build, lab, reference)
-    ref_binaries = test_binaries(ref_build or build, lab, True)
+    binaries = ctest.test_binaries(build, lab, reference)
+    ref_binaries = ctest.test_binaries(ref_build or build, lab, True)
     if not any(b.exists() for b in ref_binaries.values()) and ref_build is None:
         # A student's kit without this lab's solution: the list comes from their own binaries,
         # which only they can fool (grade-all and Gradescope always pass the reference build).

@@ -307,8 +307,7 @@ def lesson_problems(build: pathlib.Path, root: pathlib.Path = ROOT) -> tuple[lis
     for manifest in sorted(root.glob("lab*/lab.json")):
         lab = manifest.parent.name
         graded: dict = {}
-        for kind in ("unit", "blackbox"):
-            binary = build / "tests" / "solutions" / lab / f"ref-{lab}-{kind}"
+        for binary in ctest.test_binaries(build, lab, True).values():
             if binary.exists():
                 graded.update(ctest.manifest(binary))
         if not graded:

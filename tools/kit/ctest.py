@@ -162,6 +162,14 @@ def _kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
+def test_binaries(build: pathlib.Path, lab: str, reference: bool) -> dict[str, pathlib.Path]:
+    """{"unit" / "blackbox": the path} of a lab's two test binaries in `build`: the reference's
+    (ref-<lab>-<kind>, under tests/solutions/) or the student's (<lab>-<kind>)."""
+    folder = build / "tests" / (("solutions/" + lab) if reference else lab)
+    prefix = ("ref-" if reference else "") + lab
+    return {kind: folder / f"{prefix}-{kind}" for kind in ("unit", "blackbox")}
+
+
 def manifest(binary: pathlib.Path) -> dict[str, GradedInfo]:
     """{"Suite.Name": points and lesson} of the graded tests of one test binary, in its order."""
     out = subprocess.run(
