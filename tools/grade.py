@@ -319,7 +319,7 @@ def about(row: Row, todo: str) -> int:
     else 0. A test of another function that merely calls @p todo on the way (a ListenTcp test that
     connects with connect_tcp) stops on its TODO too, but its lesson explains the other one."""
     suite = row.test.split(".")[0]
-    if re.sub(r"(?<!^)(?=[A-Z])", "_", suite).lower() == todo.lower():
+    if manifests.suite_function(suite) == todo.lower():
         return 2
     return 1 if re.search(rf"(?<![\w:]){re.escape(todo)}(?![\w:])", row.lesson) else 0
 

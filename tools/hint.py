@@ -106,10 +106,6 @@ def topics(
     return found, problems
 
 
-def snake(suite: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", suite).lower()
-
-
 def choose(found: list[Topic], result: progress_store.Result | None, wanted: str) -> Topic:
     """The topic of the function at fault (see the module's doc)."""
     steps = [t for t in found if t.names and t.steps]
@@ -136,7 +132,7 @@ def choose(found: list[Topic], result: progress_store.Result | None, wanted: str
                     best = (rank, match.start(), topic)
     if best is not None:
         return best[2]
-    suite = snake(result.next_test.split("/")[-1].split(".")[0])
+    suite = manifests.suite_function(result.next_test.split("/")[-1].split(".")[0])
     for topic in steps:
         if any(suite == n.split("::")[-1] for n in topic.names):
             return topic
