@@ -45,7 +45,6 @@ import os
 import pathlib
 import re
 import sys
-import textwrap
 import xml.etree.ElementTree as ET
 
 from kit import ctest
@@ -391,11 +390,7 @@ def suites(rows: list[Row]) -> str:
 
 
 def wrap(text: str, indent: str) -> list[str]:
-    if i18n.chinese():  # no spaces to break a Chinese line at
-        return i18n.wrap(text, WIDTH, indent, indent + "  ")
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ") or [
-        indent
-    ]
+    return i18n.wrap_text(text, WIDTH, indent, indent + "  ") or [indent]
 
 
 def print_group(group: Group, quiet: str) -> None:

@@ -34,7 +34,6 @@ import math
 import pathlib
 import re
 import sys
-import textwrap
 import time
 
 import progress_store
@@ -173,10 +172,7 @@ def show(lab: manifests.Lab, store: pathlib.Path, n: int, wanted: str) -> int:
             why += i18n.text("hint.changed")
     print(i18n.text("hint.head", k=k, count=count, label=topic.label, why=why))
     print()
-    # Chinese has no spaces to break a line at: i18n.wrap breaks it between two characters.
-    step = topic.steps[k - 1]
-    lines = i18n.wrap(step, WIDTH, "  ") if i18n.chinese() else textwrap.wrap(step, WIDTH - 2)
-    for line in lines:
+    for line in i18n.wrap_text(topic.steps[k - 1], WIDTH, "  "):
         print(f"  {line.strip()}")
     print()
     chosen = f" FOR={wanted}" if wanted else ""

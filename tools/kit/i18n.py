@@ -21,6 +21,7 @@ import json
 import os
 import pathlib
 import re
+import textwrap
 import unicodedata
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -131,3 +132,12 @@ def wrap(text: str, width: int, indent: str = "", subsequent: str | None = None)
     if line.strip():
         lines.append(line.rstrip())
     return lines or [indent]
+
+
+def wrap_text(text: str, width: int, indent: str = "", subsequent: str | None = None) -> list[str]:
+    """`text` wrapped as the current language wants: by wrap() in Chinese (no spaces to break a
+    line at), by textwrap.wrap in English."""
+    subsequent = indent if subsequent is None else subsequent
+    if chinese():
+        return wrap(text, width, indent, subsequent)
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=subsequent)
