@@ -45,7 +45,6 @@ import os
 import pathlib
 import re
 import sys
-import textwrap
 import xml.etree.ElementTree as ET
 
 from kit import ctest
@@ -102,12 +101,6 @@ class Row:
         return self.status == ctest.PASSED
 
 
-def test_binaries(build: pathlib.Path, lab: str, reference: bool) -> dict[str, pathlib.Path]:
-    folder = build / "tests" / (("solutions/" + lab) if reference else lab)
-    prefix = ("ref-" if reference else "") + lab
-    return {kind: folder / f"{prefix}-{kind}" for kind in ("unit", "blackbox")}
-
-
 def not_built(build: pathlib.Path) -> set[str]:
     """The labs whose last build failed (the Makefile lists them in BUILD/not-built)."""
     listing = build / "not-built"
@@ -130,8 +123,8 @@ def grade_lab(
     Which tests exist and what they are worth comes from the reference build's test binaries
     (`ref_build`, default `build`), which no student code runs in; the student's binaries only run
     the tests, each contained (kit/sandbox.py) and passed only on GoogleTest's own record."""
-    binaries = test_binaries(build, lab, reference)
-    ref_binaries = test_binaries(ref_build or build, lab, True)
+    binaries = ctest.test_binaries(build, lab, reference)
+    ref_binaries = ctest.test_binaries(ref_build or build, lab, True)
     if not any(b.exists() for b in ref_binaries.values()) and ref_build is None:
         # A student's kit without this lab's solution: the list comes from their own binaries,
         # which only they can fool (grade-all and Gradescope always pass the reference build).
@@ -325,7 +318,7 @@ def about(row: Row, todo: str) -> int:
     else 0. A test of another function that merely calls @p todo on the way (a ListenTcp test that
     connects with connect_tcp) stops on its TODO too, but its lesson explains the other one."""
     suite = row.test.split(".")[0]
-    if re.sub(r"(?<!^)(?=[A-Z])", "_", suite).lower() == todo.lower():
+    if manifests.suite_function(suite) == todo.lower():
         return 2
     return 1 if re.search(rf"(?<![\w:]){re.escape(todo)}(?![\w:])", row.lesson) else 0
 
@@ -397,11 +390,7 @@ def suites(rows: list[Row]) -> str:
 
 
 def wrap(text: str, indent: str) -> list[str]:
-    if i18n.chinese():  # no spaces to break a Chinese line at
-        return i18n.wrap(text, WIDTH, indent, indent + "  ")
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ") or [
-        indent
-    ]
+    return i18n.wrap_text(text, WIDTH, indent, indent + "  ") or [indent]
 
 
 def print_group(group: Group, quiet: str) -> None:

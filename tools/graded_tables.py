@@ -107,14 +107,10 @@ def table(
     return lines
 
 
-def binary(build: pathlib.Path, lab: str, kind: str) -> pathlib.Path:
-    return build / "tests" / "solutions" / lab / f"ref-{lab}-{kind}"
-
-
 def chapters(lab: str) -> list[tuple[pathlib.Path, str]]:
     """(chapter, language) of the lab: its English chapter, and its translation if there is one."""
     readme = ROOT / lab / manifests.load(lab).chapter
-    translated = readme.with_name(readme.name[: -len(".md")] + i18n.CHAPTER_SUFFIX)
+    translated = i18n.translation(readme)
     return [(readme, "en")] + ([(translated, "zh")] if translated.exists() else [])
 
 
@@ -126,7 +122,7 @@ def regenerate(
     wanted, problems = text, []
     for kind in ("unit", "blackbox"):
         begin, end = BEGIN.format(kind=kind), END.format(kind=kind)
-        path = binary(build, lab, kind)
+        path = ctest.test_binaries(build, lab, True)[kind]
         if not path.exists():
             if begin in text:
                 problems.append(f"{lab}: {path} is not built: build the reference first")

@@ -34,7 +34,6 @@ import math
 import pathlib
 import re
 import sys
-import textwrap
 import time
 
 import progress_store
@@ -106,10 +105,6 @@ def topics(
     return found, problems
 
 
-def snake(suite: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", suite).lower()
-
-
 def choose(found: list[Topic], result: progress_store.Result | None, wanted: str) -> Topic:
     """The topic of the function at fault (see the module's doc)."""
     steps = [t for t in found if t.names and t.steps]
@@ -136,7 +131,7 @@ def choose(found: list[Topic], result: progress_store.Result | None, wanted: str
                     best = (rank, match.start(), topic)
     if best is not None:
         return best[2]
-    suite = snake(result.next_test.split("/")[-1].split(".")[0])
+    suite = manifests.suite_function(result.next_test.split("/")[-1].split(".")[0])
     for topic in steps:
         if any(suite == n.split("::")[-1] for n in topic.names):
             return topic
@@ -177,10 +172,7 @@ def show(lab: manifests.Lab, store: pathlib.Path, n: int, wanted: str) -> int:
             why += i18n.text("hint.changed")
     print(i18n.text("hint.head", k=k, count=count, label=topic.label, why=why))
     print()
-    # Chinese has no spaces to break a line at: i18n.wrap breaks it between two characters.
-    step = topic.steps[k - 1]
-    lines = i18n.wrap(step, WIDTH, "  ") if i18n.chinese() else textwrap.wrap(step, WIDTH - 2)
-    for line in lines:
+    for line in i18n.wrap_text(topic.steps[k - 1], WIDTH, "  "):
         print(f"  {line.strip()}")
     print()
     chosen = f" FOR={wanted}" if wanted else ""
@@ -223,7 +215,7 @@ def regions(path: pathlib.Path) -> list[tuple[str, list[str]]]:
 def same_hints(lab: manifests.Lab, found: list[Topic]) -> list[str]:
     """The problems of the translation's hints: the same topics (their functions), in the same
     order, each with as many steps, so that hint N of a topic is the same hint in both."""
-    chapter = lab.folder / (lab.chapter[: -len(".md")] + i18n.CHAPTER_SUFFIX)
+    chapter = i18n.translation(lab.folder / lab.chapter)
     if not chapter.exists():
         return []
     translated, problems = topics(lab, chapter)
@@ -247,7 +239,7 @@ def check() -> int:
         found, form = topics(lab)
         problems += form
         problems += same_hints(lab, found)
-        translation = lab.folder / (lab.chapter[: -len(".md")] + i18n.CHAPTER_SUFFIX)
+        translation = i18n.translation(lab.folder / lab.chapter)
         given_away = found + (topics(lab, translation)[0] if translation.exists() else [])
         named = {n for t in found for n in t.names} | {
             n.split("::")[-1] for t in found for n in t.names

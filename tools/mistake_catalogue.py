@@ -250,15 +250,11 @@ def lab_number(lab: str) -> str:
     return str(int(lab[3:5]))
 
 
-def binaries(build: pathlib.Path, lab: str) -> list[pathlib.Path]:
-    return [build / "tests" / "solutions" / lab / f"ref-{lab}-{k}" for k in ("unit", "blackbox")]
-
-
 def graded_tests(build: pathlib.Path, problems: list[str]) -> dict[tuple[str, str], Test]:
     """{(lab, "Suite.Name"): the test} of every graded test of every lab, in the labs' order."""
     tests = {}
     for lab in manifests.names():
-        for binary in binaries(build, lab):
+        for binary in ctest.test_binaries(build, lab, True).values():
             if not binary.exists():
                 problems.append(f"{binary} is not built: build the reference first")
                 continue
@@ -591,7 +587,7 @@ def named_tests(build: pathlib.Path, problems: list[str]) -> None:
     chapters' mistake tables and docs/architecture.md name tests by hand."""
     known = set()
     for lab in manifests.names():
-        for binary in binaries(build, lab):
+        for binary in ctest.test_binaries(build, lab, True).values():
             if binary.exists():
                 known.update(graded_name(name) for name in ctest.listed_tests(binary))
     suites = {name.split(".")[0] for name in known}

@@ -130,7 +130,7 @@ class Shard:
         self.known = set(self.commands)
         self.unit_tests = {}
         for lab in self.labs:
-            binary = self.tree / "tests" / "solutions" / lab / f"ref-{lab}-unit"
+            binary = ctest.test_binaries(self.tree, lab, True)["unit"]
             self.unit_tests[lab] = set(ctest.listed_tests(binary)) if binary.exists() else set()
         print(
             f"  {self.kit.parent.name}: the reference built ({time.monotonic() - started:.1f} s)",

@@ -19,7 +19,6 @@ import pathlib
 import subprocess
 import sys
 import time
-import textwrap
 
 import progress_store
 import reset
@@ -52,9 +51,7 @@ def pad(text: str, width: int) -> str:
 
 def wrap(text: str) -> list[str]:
     """A lesson line, wrapped under its lab (Chinese has no spaces to break at)."""
-    if i18n.chinese():
-        return i18n.wrap(text, WIDTH, "      ", "        ")
-    return textwrap.wrap(text, WIDTH, initial_indent="      ", subsequent_indent="        ")
+    return i18n.wrap_text(text, WIDTH, "      ", "        ")
 
 
 def shown_build(described: str) -> str:

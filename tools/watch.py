@@ -159,9 +159,9 @@ def tests_of(lab: manifests.Lab, changed: list[str]) -> tuple[list[str], str]:
 
 def all_tests(tree: pathlib.Path, lab: str) -> list[str]:
     """Every test of the lab ("Suite.Name"), in story order: unit tests, then black-box tests."""
-    binaries = grade.test_binaries(tree, lab, True)
+    binaries = ctest.test_binaries(tree, lab, True)
     if not any(b.exists() for b in binaries.values()):
-        binaries = grade.test_binaries(tree, lab, False)
+        binaries = ctest.test_binaries(tree, lab, False)
     names = []
     for binary in binaries.values():
         if binary.exists():
@@ -310,7 +310,7 @@ class Round:
         # The first results come sooner when only the unit test program is built before them (one
         # link instead of every program's); the rest of the lab builds after. That needs the other
         # test program of an earlier build, which the lab's grade looks for.
-        binaries = grade.test_binaries(tree, lab, False)
+        binaries = ctest.test_binaries(tree, lab, False)
         split = bool(first) and all(b.exists() for b in binaries.values())
         if split:
             if not self.build([f"{lab}-unit"], i18n.text("watch.build.unit", lab=lab)):

@@ -41,8 +41,10 @@ import re
 import sys
 import tempfile
 
+from kit import ctest, i18n
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SUFFIX = ".zh-CN.md"
+SUFFIX = i18n.CHAPTER_SUFFIX
 # The pages the Chinese edition must have (the chapters are found through the labs' manifests).
 PAGES = ["README.md", "docs/mainpage.md", "docs/protocol.md", "docs/architecture.md"]
 PAGES += ["docs/mistakes.md"]
@@ -58,17 +60,13 @@ ANCHOR = re.compile(r"\{#[^}]+\}")
 CODE = re.compile(r"`[^`]+`")
 
 
-def translation_of(english: pathlib.Path) -> pathlib.Path:
-    return english.with_name(english.name[: -len(".md")] + SUFFIX)
-
-
 def english_of(translation: pathlib.Path) -> pathlib.Path:
     return translation.with_name(translation.name[: -len(SUFFIX)] + ".md")
 
 
 def switch_en(page: pathlib.Path) -> str:
     """The language switch of an English page."""
-    return f"**English** · [中文]({translation_of(page).name})"
+    return f"**English** · [中文]({i18n.translation(page).name})"
 
 
 def switch_zh(page: pathlib.Path) -> str:
@@ -283,7 +281,7 @@ def check(files: list[str], every: bool, root: pathlib.Path = ROOT) -> list[str]
     pages = [pathlib.Path(f) for f in files]
     if every:
         for english in required(root):
-            page = translation_of(english)
+            page = i18n.translation(english)
             if not page.exists():
                 problems.append(
                     f"{shown(page, root)}: missing: the Chinese edition must translate "
@@ -305,21 +303,17 @@ def check(files: list[str], every: bool, root: pathlib.Path = ROOT) -> list[str]
 
 def lesson_problems(build: pathlib.Path, root: pathlib.Path = ROOT) -> tuple[list[str], int]:
     """(problems, lessons checked) of every lab's lessons.zh-CN.json against its test binaries."""
-    sys.path.insert(0, str(ROOT / "tools"))
-    from kit import ctest
-
     problems, count = [], 0
     for manifest in sorted(root.glob("lab*/lab.json")):
         lab = manifest.parent.name
         graded: dict = {}
-        for kind in ("unit", "blackbox"):
-            binary = build / "tests" / "solutions" / lab / f"ref-{lab}-{kind}"
+        for binary in ctest.test_binaries(build, lab, True).values():
             if binary.exists():
                 graded.update(ctest.manifest(binary))
         if not graded:
             problems.append(f"{lab}: no reference test binaries in {build}/tests: build ref-{lab}")
             continue
-        path = manifest.parent / "lessons.zh-CN.json"
+        path = manifest.parent / i18n.LESSONS
         try:
             table = json.loads(path.read_text(encoding="utf-8"))
         except OSError:
@@ -465,8 +459,6 @@ def selftest() -> int:
             "a required page without a translation is missing",
             any("docs/protocol.zh-CN.md: missing" in p for p in check([], True, root)),
         )
-    from kit import i18n
-
     expect("KIT_LANG=zh speaks Chinese", i18n.language({"KIT_LANG": "zh"}) == "zh")
     expect(
         "KIT_LANG=en wins over a zh locale",

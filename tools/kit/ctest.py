@@ -3,10 +3,9 @@
 run_cases() runs tests of a student's build one process each, contained (kit/sandbox.py), and
 counts a test as passed only when GoogleTest itself recorded it as passed (its JSON record, its
 premature-exit file, then the exit status) and the test harness sealed that record with the key
-the grader gave that one process (testkit/record_seal.h): what the grader trusts. run() runs the
-tests whose CTest name matches a regex and reads CTest's JUnit report (exit statuses: for the kit's
-own code); must_fail() runs the must-fail tests of a mutant and stops as soon as one passes
-(must_fail_directly() the same, without a CTest process, from commands()).
+the grader gave that one process (testkit/record_seal.h): what the grader trusts.
+must_fail_directly() runs the must-fail tests of a mutant, from commands() (how CTest would run
+each, without a CTest process), and stops as soon as one passes.
 """
 from __future__ import annotations
 
@@ -27,17 +26,8 @@ import sys
 import tempfile
 import threading
 import time
-import xml.etree.ElementTree as ET
 
-# CTest's JUnit status: "run" (passed), "fail", "skipped" (GTEST_SKIP) or "notrun" / "disabled".
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
-_STATUS = {
-    "run": PASSED,
-    "fail": FAILED,
-    "skipped": SKIPPED,
-    "notrun": SKIPPED,
-    "disabled": SKIPPED,
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,93 +47,6 @@ class GradedInfo:
     points: int
     lesson: str
     bonus: bool = False  # a BONUS_TEST: extra points, never needed for the full score
-
-
-def run(
-    build: pathlib.Path, regex: str, jobs: int, env: dict | None = None
-) -> dict[str, CaseResult]:
-    """Run the tests of `build` whose CTest name matches `regex`: {CTest name: result}."""
-    with tempfile.NamedTemporaryFile(suffix=".xml", delete=False) as junit:
-        path = pathlib.Path(junit.name)
-    try:
-        subprocess.run(
-            [
-                "ctest",
-                "--test-dir",
-                str(build),
-                "-R",
-                regex,
-                "-j",
-                str(jobs),
-                "--output-junit",
-                str(path),
-                "--no-tests=ignore",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-        )
-        return read_junit(path)
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def read_junit(path: pathlib.Path) -> dict[str, CaseResult]:
-    if not path.exists() or path.stat().st_size == 0:
-        return {}
-    results = {}
-    for case in ET.parse(path).getroot().iter("testcase"):
-        out = case.find("system-out")
-        name = case.get("name", "")
-        results[name] = CaseResult(
-            name,
-            _STATUS.get(case.get("status", ""), FAILED),
-            out.text if out is not None and out.text else "",
-            float(case.get("time") or 0),
-        )
-    return results
-
-
-_FINISHED = re.compile(
-    r"Test\s+#\d+: (\S+) \.*\s*(\**)(Passed|Failed|Timeout|Exception|Not Run|"
-    r"Subprocess aborted|Skipped|\w[\w ]*)"
-)
-
-
-def must_fail(build: pathlib.Path, names: list[str], jobs: int) -> tuple[set[str], set[str]]:
-    """Run the named tests side by side, each expected to fail; stop as soon as one passes (the
-    others are killed: one passing test already means the mistake got through).
-
-    Returns (the tests that failed, the tests that passed)."""
-    regex = "^(" + "|".join(re.escape(n) for n in names) + ")$"
-    proc = subprocess.Popen(
-        ["ctest", "--test-dir", str(build), "-R", regex, "-j", str(jobs)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    failed, passed = set(), set()
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        match = _FINISHED.search(line)
-        if not match:
-            continue
-        if match.group(3) == "Passed":
-            passed.add(match.group(1))
-            break
-        if match.group(3) not in ("Skipped", "Not Run"):
-            failed.add(match.group(1))
-    if passed:
-        # CTest and the tests it started share the session's process group; the testkit's child
-        # processes die with their test (PR_SET_PDEATHSIG).
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    proc.stdout.close()
-    proc.wait()
-    return failed, passed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -259,10 +162,12 @@ def _kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-def listed(build: pathlib.Path) -> set[str]:
-    """Every test name CTest knows in `build`."""
-    out = subprocess.run(["ctest", "--test-dir", str(build), "-N"], capture_output=True, text=True)
-    return set(re.findall(r"Test\s+#\d+: (\S+)", out.stdout))
+def test_binaries(build: pathlib.Path, lab: str, reference: bool) -> dict[str, pathlib.Path]:
+    """{"unit" / "blackbox": the path} of a lab's two test binaries in `build`: the reference's
+    (ref-<lab>-<kind>, under tests/solutions/) or the student's (<lab>-<kind>)."""
+    folder = build / "tests" / (("solutions/" + lab) if reference else lab)
+    prefix = ("ref-" if reference else "") + lab
+    return {kind: folder / f"{prefix}-{kind}" for kind in ("unit", "blackbox")}
 
 
 def manifest(binary: pathlib.Path) -> dict[str, GradedInfo]:

@@ -21,6 +21,7 @@ import json
 import os
 import pathlib
 import re
+import textwrap
 import unicodedata
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -76,11 +77,16 @@ def lesson(lab: str, test: str, english: str) -> str:
     return english
 
 
+def translation(english: pathlib.Path) -> pathlib.Path:
+    """Where the translation of an English page sits: README.md -> README.zh-CN.md beside it."""
+    return english.with_name(english.name[: -len(".md")] + CHAPTER_SUFFIX)
+
+
 def chapter(folder: pathlib.Path, name: str = "README.md") -> pathlib.Path:
     """A chapter in the current language: its README.zh-CN.md when Chinese is wanted and there is
     one, else the English page."""
     if chinese():
-        translated = folder / (name[: -len(".md")] + CHAPTER_SUFFIX)
+        translated = translation(folder / name)
         if translated.exists():
             return translated
     return folder / name
@@ -126,3 +132,12 @@ def wrap(text: str, width: int, indent: str = "", subsequent: str | None = None)
     if line.strip():
         lines.append(line.rstrip())
     return lines or [indent]
+
+
+def wrap_text(text: str, width: int, indent: str = "", subsequent: str | None = None) -> list[str]:
+    """`text` wrapped as the current language wants: by wrap() in Chinese (no spaces to break a
+    line at), by textwrap.wrap in English."""
+    subsequent = indent if subsequent is None else subsequent
+    if chinese():
+        return wrap(text, width, indent, subsequent)
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=subsequent)

@@ -27,6 +27,7 @@ import dataclasses
 import fnmatch
 import json
 import pathlib
+import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 MANIFEST = "lab.json"
@@ -127,6 +128,11 @@ def load(name: str) -> Lab:
         )
     except (KeyError, TypeError) as error:
         raise ManifestError(f"{name}/{MANIFEST}: missing or malformed {error}") from error
+
+
+def suite_function(suite: str) -> str:
+    """The function a test suite is named after: ConnectTcp -> connect_tcp."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", suite).lower()
 
 
 def names() -> list[str]:
