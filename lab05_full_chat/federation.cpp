@@ -68,6 +68,11 @@ std::string name_key(std::string_view name)
     return "fed:name:" + lowercase(name);
 }
 
+std::string alive_key(std::string_view server)
+{
+    return "fed:alive:" + std::string(server);
+}
+
 // The next space-separated field of @p text, which loses it and the space.
 std::string_view take_field(std::string_view& text)
 {
@@ -259,9 +264,14 @@ void Federation::teardown()
 void Federation::on_subscribed()
 {
     // Our name first: not joined (no hello, no member published) until Redis says it is ours.
-    command({"EVAL", kPresenceScript, "1", "fed:alive:" + config_.server_name, token_,
+    take_presence([this](redisReply* reply) { on_presence(reply); });
+}
+
+void Federation::take_presence(Reply reply)
+{
+    command({"EVAL", kPresenceScript, "1", alive_key(config_.server_name), token_,
              std::to_string(config_.ttl.count())},
-            [this](redisReply* reply) { on_presence(reply); });
+            std::move(reply));
 }
 
 void Federation::on_presence(redisReply* reply)
@@ -484,23 +494,21 @@ void Federation::release(const std::string& name)
 
 void Federation::heartbeat()
 {
-    const std::string ttl = std::to_string(config_.ttl.count());
     // Renew our presence only while it holds our token. 2: it had expired (a stall longer than
     // the ttl), and the others have forgotten our members: say hello again. 0: meanwhile another
     // server of our name took it: stop federating (README §8.3).
-    command({"EVAL", kPresenceScript, "1", "fed:alive:" + config_.server_name, token_, ttl},
-            [this](redisReply* reply) {
-                if (reply->type != REDIS_REPLY_INTEGER || state_ != State::Joined) return;
-                if (reply->integer == 0) return name_taken();
-                if (reply->integer != 2) return;
-                if (!published_.empty()) {
-                    log_.info("federation: our presence had expired: announcing our members again");
-                }
-                command({"PUBLISH", kRoomChannel, me('H', 0)});
-                published_.clear();
-                claimed_.clear();
-                sync_local();
-            });
+    take_presence([this](redisReply* reply) {
+        if (reply->type != REDIS_REPLY_INTEGER || state_ != State::Joined) return;
+        if (reply->integer == 0) return name_taken();
+        if (reply->integer != 2) return;
+        if (!published_.empty()) {
+            log_.info("federation: our presence had expired: announcing our members again");
+        }
+        command({"PUBLISH", kRoomChannel, me('H', 0)});
+        published_.clear();
+        claimed_.clear();
+        sync_local();
+    });
     // Keep our claims (the script keeps only what is still ours; one lost meanwhile is refused).
     const std::map<std::string, ClientId> claims = claimed_;
     for (const auto& [lower, id] : claims) {
@@ -509,7 +517,7 @@ void Federation::heartbeat()
     }
     // Who else is still alive.
     for (const std::string& server : servers_) {
-        command({"EXISTS", "fed:alive:" + server}, [this, server](redisReply* reply) {
+        command({"EXISTS", alive_key(server)}, [this, server](redisReply* reply) {
             if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 0) return;
             if (servers_.count(server) == 0) return;
             std::size_t members = 0;

@@ -127,6 +127,8 @@ private:
     void on_connected(const redisAsyncContext* context, int status);
     void on_disconnected(const redisAsyncContext* context, int status);
     void on_subscribed();
+    // Run the presence script (kPresenceScript): take our name, or renew it while it is ours.
+    void take_presence(Reply reply);
     void on_presence(redisReply* reply);
     void joined_now();
     void name_taken();

@@ -151,35 +151,25 @@ bool is_pipe(const FdInfo& info)
     return info.target.rfind("pipe:", 0) == 0;
 }
 
-// True while @p pid sleeps in one of the system calls @p numbers, read from /proc/PID/stat and
-// /proc/PID/syscall (the state alone if the kernel does not show the call).
-bool sleeps_in(pid_t pid, std::initializer_list<long> numbers)
-{
-    if (testkit::process_state(pid) != 'S') return false;
-    std::ifstream file("/proc/" + std::to_string(pid) + "/syscall");
-    long number = -1;
-    if (!(file >> number)) return true;
-    return std::find(numbers.begin(), numbers.end(), number) != numbers.end();
-}
-
 // The parent's only blocking call: epoll_wait (as the C library makes it).
 bool waits_in_epoll(pid_t pid)
 {
-    return sleeps_in(pid, {
+    return testkit::sleeps_in(pid, {
 #ifdef SYS_epoll_wait
-                              SYS_epoll_wait,
+                                       SYS_epoll_wait,
 #endif
 #ifdef SYS_epoll_pwait2
-                              SYS_epoll_pwait2,
+                                       SYS_epoll_pwait2,
 #endif
-                              SYS_epoll_pwait});
+                                       SYS_epoll_pwait});
 }
 
 // The child's only blocking calls: read(stdin), write(pipe). Once it sleeps in one, it has closed
 // everything it was going to close: its fds are final, and a test can judge them at once.
 bool child_settled(pid_t child)
 {
-    return sleeps_in(child, {SYS_read, SYS_write}) || testkit::process_state(child) == '\0';
+    return testkit::sleeps_in(child, {SYS_read, SYS_write}) ||
+           testkit::process_state(child) == '\0';
 }
 
 }  // namespace

@@ -218,27 +218,6 @@ static size_t transfer_length(const struct transfer* t)
     }
 }
 
-/* The real call of a transfer on one flat buffer, moving at most @len bytes: read, recv and
- * recvfrom, each beside its write twin (write, send, sendto). */
-static ssize_t perform_on_buffer(const struct transfer* t, size_t len)
-{
-    const int is_read = t->call < CALL_WRITE; /* the reads come first (enum call) */
-    switch (t->call) {
-        case CALL_READ:
-        case CALL_WRITE:
-            return is_read ? SHORTIO_REAL(read)(t->fd, t->buf, len)
-                           : SHORTIO_REAL(write)(t->fd, t->buf, len);
-        case CALL_RECV:
-        case CALL_SEND:
-            return is_read ? SHORTIO_REAL(recv)(t->fd, t->buf, len, t->flags)
-                           : SHORTIO_REAL(send)(t->fd, t->buf, len, t->flags);
-        default: /* CALL_RECVFROM, CALL_SENDTO */
-            return is_read
-                       ? SHORTIO_REAL(recvfrom)(t->fd, t->buf, len, t->flags, t->from, t->from_len)
-                       : SHORTIO_REAL(sendto)(t->fd, t->buf, len, t->flags, t->to, t->to_len);
-    }
-}
-
 /* The real call with @t's arguments, moving at most @limit bytes when @cut (an iovec list is cut
  * into a local copy; the caller's is never written). Leaves errno as the real call left it. */
 static ssize_t perform(const struct transfer* t, int cut, size_t limit)
@@ -247,12 +226,17 @@ static ssize_t perform(const struct transfer* t, int cut, size_t limit)
     struct iovec local[IOV_COPY_MAX];
     switch (t->call) {
         case CALL_READ:
+            return SHORTIO_REAL(read)(t->fd, t->buf, len);
         case CALL_RECV:
+            return SHORTIO_REAL(recv)(t->fd, t->buf, len, t->flags);
         case CALL_RECVFROM:
+            return SHORTIO_REAL(recvfrom)(t->fd, t->buf, len, t->flags, t->from, t->from_len);
         case CALL_WRITE:
+            return SHORTIO_REAL(write)(t->fd, t->buf, len);
         case CALL_SEND:
+            return SHORTIO_REAL(send)(t->fd, t->buf, len, t->flags);
         case CALL_SENDTO:
-            return perform_on_buffer(t, len);
+            return SHORTIO_REAL(sendto)(t->fd, t->buf, len, t->flags, t->to, t->to_len);
         case CALL_READV:
         case CALL_WRITEV: {
             const struct iovec* iov = t->iov;
